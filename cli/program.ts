@@ -1,0 +1,67 @@
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import { TrowelError } from '../oci/error.js';
+import { globalOptions, type GlobalArgs } from './global-options.js';
+
+/** Commands by name, loaded lazily. `describe` is here so `--help` needs no imports. */
+const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandModule<GlobalArgs, any>>; aliases?: string[] }> = {
+  version: { describe: 'Display the trowel version information', load: async () => (await import('./version.js')).default },
+};
+
+function findCommand(argv: string[]): string | undefined {
+  for (const a of argv) {
+    if (a === '--') return undefined;
+    if (a.startsWith('-')) continue;
+    for (const [name, c] of Object.entries(COMMANDS)) {
+      if (name === a || c.aliases?.includes(a)) return name;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+/** Prints a one-line error (stack only at --log-level debug) and sets the exit status. */
+export function reportError(err: unknown, debug: boolean): number {
+  if (err instanceof TrowelError) {
+    process.stderr.write(`Error: ${err.message}\n`);
+    if (debug && err.stack) process.stderr.write(err.stack + '\n');
+    return err.exitCode;
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string' && !debug) {
+    // System errors (ENOSPC, EACCES…) are the user's environment, not a bug: one line.
+    process.stderr.write(`Error: ${e.message}\n`);
+    return 125;
+  }
+  process.stderr.write(`Error: ${(e as Error)?.stack ?? String(err)}\n`);
+  return 125;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  const debug = argv.some((a, i) => (a === '--log-level=debug') || (a === '--log-level' && argv[i + 1] === 'debug') || a === '--debug');
+  const name = findCommand(argv);
+  let y: Argv<GlobalArgs> = globalOptions(yargs(argv))
+    .scriptName('trowel')
+    .strict()
+    .demandCommand(1, 'missing command: see trowel --help')
+    .recommendCommands()
+    .help()
+    .version(false)
+    .wrap(Math.min(120, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new TrowelError('INVALID_ARGUMENT', msg ?? 'invalid arguments');
+    });
+  for (const [n, c] of Object.entries(COMMANDS)) {
+    if (n === name) {
+      const mod = await c.load();
+      y = y.command({ ...mod, aliases: c.aliases ?? [] });
+    } else {
+      y = y.command(n, c.describe);
+    }
+  }
+  try {
+    await y.parseAsync();
+  } catch (err) {
+    process.exitCode = reportError(err, debug);
+  }
+}

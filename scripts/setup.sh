@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what trowel needs on a Debian machine with Node (run as root): the Debian packages
+# (runtime parts and the real clients the tests use as oracles), the npm packages, then builds
+# the TypeScript and the native parts. Safe to run again; it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # runtime: overlay mount program, rootless id maps, private networking, compressors
+  fuse-overlayfs uidmap slirp4netns zstd xz-utils busybox-static
+  # tests: a real registry, htpasswd and TLS tooling, and independent clients as oracles
+  docker-registry apache2-utils openssl skopeo umoci buildah
+  # native build
+  make gcc
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# /dev/fuse as distributions ship it, so rootless fuse-overlayfs works.
+[ -e /dev/fuse ] && chmod 0666 /dev/fuse || true
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent

@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# Builds the native parts with the machine's compiler. Each part adds its line here.
+set -euo pipefail
+cd "$(dirname "$0")"

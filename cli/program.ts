@@ -5,6 +5,8 @@ import { globalOptions, type GlobalArgs } from './global-options.js';
 /** Commands by name, loaded lazily. `describe` is here so `--help` needs no imports. */
 const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandModule<GlobalArgs, any>>; aliases?: string[] }> = {
   version: { describe: 'Display the trowel version information', load: async () => (await import('./version.js')).default },
+  login: { describe: 'Login to a container registry', load: async () => (await import('./login.js')).default },
+  logout: { describe: 'Logout of a container registry', load: async () => (await import('./logout.js')).default },
 };
 
 function findCommand(argv: string[]): string | undefined {

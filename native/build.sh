@@ -2,3 +2,4 @@
 # Builds the native parts with the machine's compiler. Each part adds its line here.
 set -euo pipefail
 cd "$(dirname "$0")"
+bash addon/build.sh

@@ -3,4 +3,4 @@
  * - fs operations (xattrs, mknod, mount) from the N-API addon: ./fsops.ts
  * - the namespace helper process that runs commands in containers: ./runner.ts
  */
-export {};
+export * from './fsops.js';

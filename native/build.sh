@@ -3,3 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash addon/build.sh
+make -s -C helper   # trowel-helper: namespaces, mounts, run (native/helper/)

@@ -81,8 +81,9 @@ async function* walkDir(state: DiffState, rel: string): AsyncGenerator<Buffer> {
   }
   names.sort();
   for (const name of names) {
-    // fuse-overlayfs marks some opaque dirs with this file; it was emitted with the dir.
-    if (name === OPAQUE_MARKER) continue;
+    // fuse-overlayfs marks opaque dirs with these as well as the xattr; they were emitted
+    // as one OCI opaque marker right after the dir.
+    if (name === OPAQUE_MARKER || (name === FUSE_OPAQUE_WHITEOUT && (await isWhiteoutDevice(join(abs, name))))) continue;
     yield* emitPath(state, rel === '' ? name : `${rel}/${name}`);
   }
 }
@@ -127,7 +128,7 @@ async function* emitPath(state: DiffState, rel: string): AsyncGenerator<Buffer> 
   switch (fmt) {
     case S_IFDIR: {
       yield encodeHeader({ ...base, name: `${rel}/`, type: 'directory', xattrs: xattrs.kept });
-      if (xattrs.opaque || (await exists(join(abs, OPAQUE_MARKER)))) {
+      if (xattrs.opaque || (await exists(join(abs, OPAQUE_MARKER))) || (await isWhiteoutDevice(join(abs, FUSE_OPAQUE_WHITEOUT)))) {
         yield encodeHeader({ ...base, name: `${rel}/${OPAQUE_MARKER}`, type: 'file', mode: 0o600, uid: 0, gid: 0, xattrs: new Map() });
       }
       yield* walkDir(state, rel);
@@ -175,6 +176,21 @@ function clampTime(state: DiffState, st: BigIntStats): number {
   const seconds = Number(st.mtimeNs / 1_000_000_000n) - (st.mtimeNs < 0n && st.mtimeNs % 1_000_000_000n !== 0n ? 1 : 0);
   const ts = state.opts.timestamp;
   return ts !== undefined && seconds > ts ? ts : seconds;
+}
+
+/**
+ * fuse-overlayfs makes a dir opaque with the xattr, a `.wh..wh..opq` file and a char 0:0
+ * device named `.wh..opq` (which, read as an overlay whiteout, is the OCI opaque marker).
+ */
+const FUSE_OPAQUE_WHITEOUT = OPAQUE_MARKER.slice(WHITEOUT_PREFIX.length);
+
+async function isWhiteoutDevice(path: string): Promise<boolean> {
+  try {
+    const st = await lstat(path, { bigint: true });
+    return (st.mode & S_IFMT) === S_IFCHR && st.rdev === 0n;
+  } catch {
+    return false;
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, release, totalmem } from 'node:os';
+
+/** The machine and tool versions a set of figures belongs to. */
+export interface MachineInfo {
+  nproc: number;
+  memoryGiB: number;
+  kernel: string;
+  cpu: string;
+  node: string;
+  buildah: string;
+  trowel: string;
+}
+
+function firstLine(file: string, args: string[], cwd?: string): string {
+  try {
+    return execFileSync(file, args, { encoding: 'utf8', cwd, stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0] ?? '';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Collects what docs/BENCHMARKS.md states about the machine. `repo` is trowel's checkout. */
+export function describeMachine(repo: string): MachineInfo {
+  const version = firstLine(process.execPath, ['-p', `require(${JSON.stringify(repo + '/package.json')}).version`]);
+  const commit = firstLine('git', ['rev-parse', '--short', 'HEAD'], repo);
+  return {
+    nproc: Number(firstLine('nproc', [])) || cpus().length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    kernel: release(),
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    buildah: firstLine('buildah', ['--version']),
+    trowel: `${version} (commit ${commit})`,
+  };
+}

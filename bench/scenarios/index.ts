@@ -1,0 +1,26 @@
+import type { Scenario } from '../scenario.js';
+import { buildStages } from './build-stages.js';
+import { commitUpper } from './commit-upper.js';
+import { copyContextCached, copyContextCold } from './copy-context.js';
+import { pullCold, pushAgain, pushCold } from './push-pull.js';
+import { configCommand, imagesCommand, mountCommand } from './quick-commands.js';
+import { rebuildLayers } from './rebuild-layers.js';
+import { rootlessRun } from './rootless-run.js';
+import { runTrue } from './run-true.js';
+
+/** Every scenario, in the order the bench runs and reports them. */
+export const SCENARIOS: readonly Scenario[] = [
+  commitUpper,
+  buildStages,
+  rebuildLayers,
+  copyContextCold,
+  copyContextCached,
+  runTrue,
+  pushCold,
+  pushAgain,
+  pullCold,
+  rootlessRun,
+  configCommand,
+  mountCommand,
+  imagesCommand,
+];

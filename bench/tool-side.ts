@@ -1,0 +1,133 @@
+import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { asUser, type BenchUser } from './bench-user.js';
+import { ToolCommandError } from './errors.js';
+import { unmountBelow } from './mounts.js';
+import { execute, type Invocation } from './process.js';
+
+export type ToolName = 'buildah' | 'trowel';
+
+/** A storage root and state directory, fresh for each scenario (or each cold run). */
+export interface Store {
+  root: string;
+  runroot: string;
+}
+
+export interface ToolSideOptions {
+  name: ToolName;
+  /** The program: ['buildah'] or [node, <repo>/bin/trowel]. */
+  exe: readonly string[];
+  /** Where this side's stores and scratch directories are made. */
+  parent: string;
+  /** Run every command as this unprivileged user, with fuse-overlayfs as mount program. */
+  rootless?: BenchUser;
+}
+
+/** Variables that would change either tool's behaviour behind the bench's back. */
+const SCRUBBED = ['BUILDAH_LAYERS', 'TROWEL_LAYERS', 'BUILDAH_ISOLATION', 'TROWEL_ROOT', 'STORAGE_DRIVER', 'STORAGE_OPTS', 'CONTAINERS_STORAGE_CONF', 'SOURCE_DATE_EPOCH'];
+
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C' };
+  for (const k of SCRUBBED) delete env[k];
+  return env;
+}
+
+/**
+ * One tool (buildah or trowel) as a scenario drives it: the same command line shape for
+ * both (buildah's global flags), its own store, optionally as the rootless bench user.
+ */
+export class ToolSide {
+  readonly name: ToolName;
+  private readonly exe: readonly string[];
+  private readonly parent: string;
+  readonly rootless: BenchUser | undefined;
+  private current: Store | undefined;
+  private runtimeDir: string | undefined;
+
+  constructor(opts: ToolSideOptions) {
+    this.name = opts.name;
+    this.exe = opts.exe;
+    this.parent = opts.parent;
+    this.rootless = opts.rootless;
+  }
+
+  /** The current store; `freshStore()` must have been called. */
+  get store(): Store {
+    if (!this.current) throw new Error(`${this.name}: no store yet`);
+    return this.current;
+  }
+
+  /** Removes the current store (unmounting what the tool left mounted) and makes a new one. */
+  async freshStore(): Promise<Store> {
+    await this.dropStore();
+    await mkdir(this.parent, { recursive: true, mode: 0o755 });
+    const dir = await mkdtemp(join(this.parent, `${this.name}-store-`));
+    const store = { root: join(dir, 'root'), runroot: join(dir, 'runroot') };
+    await mkdir(store.root, { mode: 0o700 });
+    await mkdir(store.runroot, { mode: 0o700 });
+    if (this.rootless) {
+      for (const d of [dir, store.root, store.runroot]) await chown(d, this.rootless.uid, this.rootless.gid);
+      if (!this.runtimeDir) {
+        this.runtimeDir = await mkdtemp(join(this.parent, `${this.name}-xdg-`));
+        await chown(this.runtimeDir, this.rootless.uid, this.rootless.gid);
+      }
+    }
+    this.current = store;
+    return store;
+  }
+
+  /** Removes the current store, if any. */
+  async dropStore(): Promise<void> {
+    if (!this.current) return;
+    const dir = join(this.current.root, '..');
+    this.current = undefined;
+    await unmountBelow(dir);
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  /** Removes everything this side made. */
+  async dispose(): Promise<void> {
+    await this.dropStore();
+    if (this.runtimeDir) await rm(this.runtimeDir, { recursive: true, force: true });
+    this.runtimeDir = undefined;
+  }
+
+  /** Global flags selecting the store and driver, in buildah's spelling. */
+  storeArgs(): string[] {
+    const s = this.store;
+    const args = ['--root', s.root, '--runroot', s.runroot, '--storage-driver', 'overlay'];
+    if (this.rootless) args.push('--storage-opt', 'overlay.mount_program=/usr/bin/fuse-overlayfs');
+    return args;
+  }
+
+  /**
+   * Flags `run` and `bud` need: buildah's default OCI runtime refuses this host's cgroup
+   * layout, so it runs with chroot isolation; trowel uses its own namespaces.
+   */
+  isolationArgs(): string[] {
+    return this.name === 'buildah' ? ['--isolation', 'chroot'] : [];
+  }
+
+  /** The full command for `args` (e.g. ['commit', c, 'img']), ready to run or measure. */
+  invocation(args: readonly string[], cwd?: string): Invocation {
+    const argv = [...this.exe, ...this.storeArgs(), ...args];
+    const label = args.find((a) => !a.startsWith('-'));
+    if (this.rootless) {
+      return { argv: asUser(this.rootless, this.runtimeDir ?? '/tmp', argv), cwd: cwd ?? this.parent, env: cleanEnv(), label };
+    }
+    return { argv, cwd: cwd ?? this.parent, env: cleanEnv(), label };
+  }
+
+  /** Runs an untimed step and returns its stdout; throws ToolCommandError on failure. */
+  async run(args: readonly string[], cwd?: string): Promise<string> {
+    const outcome = await execute(this.invocation(args, cwd));
+    if (outcome.exitCode !== 0) throw new ToolCommandError(this.name, args, outcome);
+    return outcome.stdout;
+  }
+
+  /** Like run, for commands that print one value (a container name, a path, an id) last. */
+  async value(args: readonly string[], cwd?: string): Promise<string> {
+    const lines = (await this.run(args, cwd)).trim().split('\n');
+    return (lines[lines.length - 1] ?? '').trim();
+  }
+}

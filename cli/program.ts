@@ -4,6 +4,17 @@ import { globalOptions, type GlobalArgs } from './global-options.js';
 
 /** Commands by name, loaded lazily. `describe` is here so `--help` needs no imports. */
 const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandModule<GlobalArgs, any>>; aliases?: string[] }> = {
+  from: { describe: 'Create a working container based on an image', load: async () => (await import('./from.js')).default },
+  containers: { describe: 'List working containers and their base images', load: async () => (await import('./containers.js')).default },
+  mount: { describe: "Mount a working container's root filesystem", load: async () => (await import('./mount.js')).default },
+  umount: { describe: 'Unmount the root file system of working containers', load: async () => (await import('./umount.js')).default, aliases: ['unmount'] },
+  rm: { describe: 'Remove one or more working containers', load: async () => (await import('./rm.js')).default, aliases: ['delete'] },
+  config: { describe: 'Update image configuration settings', load: async () => (await import('./config.js')).default },
+  commit: { describe: 'Create an image from a working container', load: async () => (await import('./commit.js')).default },
+  images: { describe: 'List images in local storage', load: async () => (await import('./images.js')).default, aliases: ['list-images'] },
+  inspect: { describe: 'Inspect the configuration of a container or image', load: async () => (await import('./inspect.js')).default },
+  tag: { describe: 'Add an additional name to a local image', load: async () => (await import('./tag.js')).default },
+  rmi: { describe: 'Remove one or more images from local storage', load: async () => (await import('./rmi.js')).default },
   version: { describe: 'Display the trowel version information', load: async () => (await import('./version.js')).default },
   login: { describe: 'Login to a container registry', load: async () => (await import('./login.js')).default },
   logout: { describe: 'Logout of a container registry', load: async () => (await import('./logout.js')).default },

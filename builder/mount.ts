@@ -1,0 +1,53 @@
+import { readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { mount, umount2, UmountFlags, isErrnoError } from '../native/index.js';
+import { TrowelError } from '../oci/error.js';
+import type { Store } from '../storage/store.js';
+import type { ContainerRecord } from '../storage/records.js';
+
+/** Whether `target` is a mount point in this mount namespace (reads /proc/self/mountinfo). */
+export function isMounted(target: string): boolean {
+  const info = readFileSync('/proc/self/mountinfo', 'utf8');
+  const escaped = target.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  return info.split('\n').some((line) => line.split(' ')[4] === escaped);
+}
+
+/**
+ * Mounts a container's layers (read-only lower dirs, top first) with its upper and work dirs as
+ * kernel overlay at its `merged` dir and returns that path. Lower dirs are given relative to the
+ * store root (mount data is limited to one page), so the process changes directory around the
+ * call.
+ */
+export function mountContainer(store: Store, c: ContainerRecord): string {
+  const paths = store.containerPaths(c.id);
+  if (isMounted(paths.merged)) return paths.merged;
+  const lowers = c.layers.length === 0 ? ['empty'] : [...c.layers].reverse().map((d) => join('layers', d.slice(d.indexOf(':') + 1)));
+  mkdirSync(paths.work, { recursive: true });
+  mkdirSync(paths.merged, { recursive: true });
+  const rel = (p: string) => p.slice(store.root.length + 1);
+  // redirect_dir and metacopy off: the upper dir must be a self-contained diff.
+  const data = `lowerdir=${lowers.join(':')},upperdir=${rel(paths.upper)},workdir=${rel(paths.work)},redirect_dir=off,metacopy=off`;
+  const cwd = process.cwd();
+  try {
+    process.chdir(store.root);
+    mount('overlay', paths.merged, 'overlay', 0, data);
+  } catch (err) {
+    if (isErrnoError(err, 'EPERM')) {
+      throw new TrowelError('MOUNT_DENIED', `mount ${c.name}: permission denied: rootless users run this inside \`trowel unshare\``);
+    }
+    throw new TrowelError('MOUNT_FAILED', `mount ${c.name}: overlay: ${(err as Error).message}`);
+  } finally {
+    process.chdir(cwd);
+  }
+  return paths.merged;
+}
+
+/** Unmounts a container's merged dir (lazily if busy). */
+export function unmountContainer(merged: string): void {
+  try {
+    umount2(merged, 0);
+  } catch (err) {
+    if (isErrnoError(err, 'EBUSY')) umount2(merged, UmountFlags.MNT_DETACH);
+    else if (!isErrnoError(err, 'EINVAL', 'ENOENT')) throw err;
+  }
+}

@@ -1,0 +1,104 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Store } from '../storage/store.js';
+import type { ContainerRecord, ImageRecord } from '../storage/records.js';
+import { findContainer, findImage } from '../storage/lookup.js';
+import { ConflictError } from '../storage/errors.js';
+import { hostPlatform } from '../oci/platform.js';
+import type { ImageConfig } from '../oci/image-config.js';
+import { InvalidArgumentError } from '../oci/error.js';
+import { workingContainerName } from './container-name.js';
+import { ensureImageUnpacked } from './unpack.js';
+import { isMounted, unmountContainer } from './mount.js';
+
+export interface CreateContainerOptions {
+  /** Image name or id, or `scratch` (the default). */
+  image?: string;
+  /** Container name; default `<image>-working-container[-N]`. */
+  name?: string;
+}
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** The config a `from scratch` container starts with. */
+export function scratchConfig(): ImageConfig {
+  const p = hostPlatform();
+  const cfg: ImageConfig = { architecture: p.architecture, os: p.os, config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] };
+  if (p.variant) cfg.variant = p.variant;
+  return cfg;
+}
+
+/**
+ * Creates a working container from an image (or scratch): unpacks the image's layers if needed,
+ * makes the container's upper, work and mount dirs, then records it. The record is written
+ * last, so a killed run leaves at most an orphan directory that `rm`'s sweep removes.
+ */
+export async function createWorkingContainer(store: Store, opts: CreateContainerOptions = {}): Promise<ContainerRecord> {
+  const imageInput = opts.image ?? 'scratch';
+  if (opts.name !== undefined && !NAME_RE.test(opts.name)) {
+    throw new InvalidArgumentError(`create container ${JSON.stringify(opts.name)}: names may contain only [a-zA-Z0-9_.-] and must start with a letter or digit`);
+  }
+  let image: ImageRecord | undefined;
+  let config = scratchConfig();
+  let layers: ContainerRecord['layers'] = [];
+  let annotations: Record<string, string> = {};
+  if (imageInput !== 'scratch') {
+    image = findImage(store.images(), imageInput);
+    if (image.kind !== 'image') throw new InvalidArgumentError(`create container from ${imageInput}: it is a manifest list, not an image`);
+    layers = await ensureImageUnpacked(store, image);
+    config = store.readConfig(image);
+    annotations = { ...(store.readManifest(image).annotations ?? {}) };
+  }
+  const id = randomBytes(32).toString('hex');
+  const paths = store.containerPaths(id);
+  for (const dir of [paths.upper, paths.work, paths.merged]) mkdirSync(dir, { recursive: true, mode: 0o755 });
+  try {
+    return await store.transaction((state) => {
+      const taken = new Set(state.containers.map((c) => c.name));
+      if (opts.name !== undefined && taken.has(opts.name)) {
+        throw new ConflictError(`create container ${opts.name}: the name is already in use by ${state.containers.find((c) => c.name === opts.name)!.id.slice(0, 12)}`);
+      }
+      const name = opts.name ?? workingContainerName(image ? (image.names[0] ?? image.id.slice(0, 12)) : undefined, taken);
+      const record: ContainerRecord = {
+        id,
+        name,
+        layers,
+        config,
+        annotations,
+        created: new Date().toISOString(),
+      };
+      if (image) record.image = { id: image.id, name: image.names[0] ?? '', digest: image.digest };
+      state.containers.push(record);
+      return record;
+    });
+  } catch (err) {
+    rmSync(store.containerDir(id), { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Looks a container up by name or id; throws ContainerNotFoundError. */
+export function getContainer(store: Store, nameOrId: string): ContainerRecord {
+  return findContainer(store.containers(), nameOrId);
+}
+
+/** Applies `fn` to a container's record under the store lock and saves it. */
+export async function updateContainer(store: Store, id: string, fn: (c: ContainerRecord) => void): Promise<ContainerRecord> {
+  return store.transaction((state) => {
+    const c = findContainer(state.containers, id);
+    fn(c);
+    return c;
+  });
+}
+
+/** Removes a working container: unmounts it if mounted, drops its record, then its files. */
+export async function removeWorkingContainer(store: Store, nameOrId: string): Promise<ContainerRecord> {
+  const c = getContainer(store, nameOrId);
+  const paths = store.containerPaths(c.id);
+  if (isMounted(paths.merged)) unmountContainer(paths.merged);
+  await store.transaction((state) => {
+    state.containers = state.containers.filter((x) => x.id !== c.id);
+  });
+  rmSync(store.containerDir(c.id), { recursive: true, force: true });
+  return c;
+}

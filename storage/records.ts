@@ -1,0 +1,55 @@
+import type { Digest } from '../oci/digest.js';
+import type { ImageConfig } from '../oci/image-config.js';
+
+/** An image in the store. Its id is the hex of its config digest, as in buildah. */
+export interface ImageRecord {
+  id: string;
+  /** Digest of the manifest (or index, for manifest lists) as stored in blobs/. */
+  digest: Digest;
+  mediaType: string;
+  /** Full normalized names, `domain/path:tag`. */
+  names: string[];
+  /** RFC 3339, from the image config. */
+  created: string;
+  /** Sum of the layers' uncompressed sizes. */
+  size: number;
+  /** `image` for a runnable image, `index` for a manifest list made with `manifest create`. */
+  kind: 'image' | 'index';
+}
+
+/** A layer known to the store, keyed by its diffID. */
+export interface LayerRecord {
+  diffID: Digest;
+  uncompressedSize: number;
+  /** Blobs holding this layer, one per compression. */
+  blobs: Array<{ digest: Digest; mediaType: string; size: number }>;
+}
+
+/** A working container: a base image's layers, a writable upper dir and a config being edited. */
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  /** The image it was made from; absent for `scratch`. */
+  image?: { id: string; name: string; digest: Digest };
+  /** diffIDs of the read-only layers, bottom first. */
+  layers: Digest[];
+  /** The config the next commit starts from. */
+  config: ImageConfig;
+  /** Manifest annotations the next commit writes. */
+  annotations: Record<string, string>;
+  created: string;
+  /** Set while a commit turns the upper dir into a layer; lets a later run finish or undo it. */
+  pendingLayer?: Digest;
+  /** Host path where `mount` mounted it, while mounted. */
+  mountPoint?: string;
+  /** What was last recorded by `config --created-by` etc. for the next history entry. */
+  createdBy?: string;
+  historyComment?: string;
+  format?: 'oci' | 'docker';
+}
+
+export interface StoreState {
+  images: ImageRecord[];
+  layers: Record<string, LayerRecord>;
+  containers: ContainerRecord[];
+}

@@ -1,0 +1,285 @@
+import { STATUS_CODES } from 'node:http';
+import type { Readable } from 'node:stream';
+import { Agent, request, type Dispatcher } from 'undici';
+import { TrowelError } from '../../oci/error.js';
+import { Authenticator } from './authenticator.js';
+import type { Credentials } from './credentials.js';
+import {
+  RegistryAuthError, RegistryConnectionError, RegistryError, RegistryNotFoundError, RegistryTimeoutError,
+  formatTarget, type RegistryTarget,
+} from './errors.js';
+import { DEFAULT_RETRY_POLICY, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryDelay, sleep, type RetryPolicy } from './retry.js';
+import { parseWwwAuthenticate } from './www-authenticate.js';
+
+export interface TlsOptions {
+  /** Extra CA certificates (PEM) to trust besides the system's. */
+  ca?: Array<string | Buffer>;
+  /** Client certificate and key (PEM) for registries that ask for one. */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
+export interface Timeouts {
+  /** TCP+TLS connect (default 30 s). */
+  connectMs: number;
+  /** From request sent to response headers (default 60 s). */
+  headersMs: number;
+  /** Longest silence while a body streams (default 60 s). */
+  bodyMs: number;
+}
+
+/** How to reach one registry. Defaults are filled in by `RegistrySession`. */
+export interface SessionOptions {
+  /** The registry as named in references (`127.0.0.1:5000`, `quay.io`, `docker.io`). */
+  registry: string;
+  /** Host[:port] to connect to, when not `registry` (docker.io is served by registry-1.docker.io). */
+  endpoint?: string;
+  /** Skip TLS verification and fall back to plain HTTP (`--tls-verify=false`, registries.conf insecure). */
+  insecure?: boolean;
+  tls?: TlsOptions;
+  credentials?: Credentials;
+  retry?: Partial<RetryPolicy>;
+  timeouts?: Partial<Timeouts>;
+  userAgent?: string;
+}
+
+/** One request to the registry. */
+export interface RegistryRequest {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  /** `/v2/…` (relative to the registry) or an absolute URL (a Location the registry gave). */
+  path: string;
+  /** Token scopes the request needs. */
+  scopes: readonly string[];
+  headers?: Record<string, string>;
+  /** A buffer is resent on retries; a stream factory is called once per attempt. */
+  body?: Buffer | string | (() => Readable | Promise<Readable>);
+  /** What the request does, for messages: `pull manifest`, `push blob sha256:…`. */
+  verb: string;
+  target: RegistryTarget;
+  /** Statuses returned to the caller instead of thrown (2xx always are). */
+  allowStatus?: readonly number[];
+  /** Retry on 429/5xx and broken connections (default true). */
+  retry?: boolean;
+}
+
+export interface RegistryResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+  /** The URL that answered (after redirects). */
+  url: URL;
+}
+
+/** First value of a header. */
+export function header(res: { headers: Record<string, string | string[] | undefined> }, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+const MAX_REDIRECTS = 5;
+
+/**
+ * The HTTP side of talking to one registry: picks https (or http when insecure and https
+ * fails), pings `/v2/` for the auth challenge, adds Authorization, follows redirects (dropping
+ * Authorization when they leave the registry's origin), retries 429/5xx and broken
+ * connections with bounded backoff honouring Retry-After, and turns failures into one-line
+ * RegistryErrors. Safe for concurrent use.
+ */
+export class RegistrySession {
+  readonly registry: string;
+  readonly retryPolicy: RetryPolicy;
+  readonly timeouts: Timeouts;
+  private readonly dispatcher: Agent;
+  private readonly auth: Authenticator;
+  private base: Promise<URL> | undefined;
+
+  constructor(private readonly opts: SessionOptions) {
+    this.registry = opts.registry;
+    this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
+    this.timeouts = { connectMs: 30_000, headersMs: 60_000, bodyMs: 60_000, ...opts.timeouts };
+    this.dispatcher = new Agent({
+      connect: {
+        timeout: this.timeouts.connectMs,
+        rejectUnauthorized: !opts.insecure,
+        ...(opts.tls?.ca ? { ca: opts.tls.ca } : {}),
+        ...(opts.tls?.cert ? { cert: opts.tls.cert } : {}),
+        ...(opts.tls?.key ? { key: opts.tls.key } : {}),
+      },
+      headersTimeout: this.timeouts.headersMs,
+      bodyTimeout: this.timeouts.bodyMs,
+    });
+    this.auth = new Authenticator({
+      registry: opts.registry, dispatcher: this.dispatcher, headersTimeoutMs: this.timeouts.headersMs,
+      ...(opts.credentials ? { credentials: opts.credentials } : {}), ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
+    });
+  }
+
+  /** The registry's base URL (`https://host/`), pinging it the first time. */
+  baseUrl(): Promise<URL> {
+    this.base ??= this.ping();
+    this.base.catch(() => { this.base = undefined; });
+    return this.base;
+  }
+
+  /** Pings `/v2/`; records the auth challenge. Throws when no registry answers. */
+  private async ping(): Promise<URL> {
+    const host = this.opts.endpoint ?? this.opts.registry;
+    const target = { registry: this.registry };
+    const tryScheme = async (scheme: 'https' | 'http', retry: boolean): Promise<URL> => {
+      const base = new URL(`${scheme}://${host}/`);
+      const res = await this.exchange({ method: 'GET', path: '/v2/', scopes: [], verb: 'ping registry', target, allowStatus: [401], retry }, base);
+      await res.body.dump();
+      if (res.status === 401) this.auth.setChallenges(parseWwwAuthenticate(res.headers['www-authenticate']));
+      return base;
+    };
+    if (!this.opts.insecure) return tryScheme('https', true);
+    try {
+      return await tryScheme('https', false);
+    } catch (err) {
+      if (!(err instanceof RegistryConnectionError) && !(err instanceof RegistryTimeoutError)) throw err;
+      return tryScheme('http', true);
+    }
+  }
+
+  /** Sends a request (see RegistrySession); resolves once headers arrive. The caller consumes `body`. */
+  async send(req: RegistryRequest): Promise<RegistryResponse> {
+    return this.exchange(req, await this.baseUrl());
+  }
+
+  private async exchange(req: RegistryRequest, base: URL): Promise<RegistryResponse> {
+    const policy = req.retry === false ? { ...this.retryPolicy, retries: 0 } : this.retryPolicy;
+    let reauthorized = false;
+    for (let attempt = 0; ; attempt++) {
+      let res: RegistryResponse;
+      try {
+        res = await this.once(req, base);
+      } catch (err) {
+        if (attempt < policy.retries && isRetryableNetworkError(err)) {
+          await sleep(retryDelay(policy, attempt));
+          continue;
+        }
+        throw networkError(req, err);
+      }
+      if (res.status === 401 && !reauthorized && req.path !== '/v2/') {
+        // A challenge we had not seen, or an expired or too narrow token: get a fresh one once.
+        await res.body.dump();
+        this.auth.setChallenges(parseWwwAuthenticate(res.headers['www-authenticate']));
+        this.auth.invalidate(req.scopes);
+        reauthorized = true;
+        attempt--;
+        continue;
+      }
+      if (isRetryableStatus(res.status) && attempt < policy.retries && !req.allowStatus?.includes(res.status)) {
+        await res.body.dump();
+        await sleep(retryDelay(policy, attempt, parseRetryAfter(header(res, 'retry-after'))));
+        continue;
+      }
+      if ((res.status >= 200 && res.status < 300) || req.allowStatus?.includes(res.status)) return res;
+      throw await responseError(req, res);
+    }
+  }
+
+  /** One attempt, following redirects. */
+  private async once(req: RegistryRequest, base: URL): Promise<RegistryResponse> {
+    let url = new URL(req.path, base);
+    const authorization = await this.auth.authorization(req.scopes);
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { 'user-agent': this.opts.userAgent ?? 'trowel', ...req.headers };
+      // Credentials go only to the registry's own origin, never to blob storage it redirects to.
+      if (authorization && url.origin === base.origin) headers.authorization = authorization;
+      const body = typeof req.body === 'function' ? await req.body() : req.body;
+      const res = await request(url, { method: req.method, headers, body: hop === 0 ? body ?? null : null, dispatcher: this.dispatcher });
+      const location = header(res, 'location');
+      if (res.statusCode >= 300 && res.statusCode < 400 && res.statusCode !== 304 && location && (req.method === 'GET' || req.method === 'HEAD')) {
+        await res.body.dump();
+        if (hop >= MAX_REDIRECTS) throw new RegistryError(`${req.verb} ${formatTarget(req.target)}: too many redirects`, req.target, { status: res.statusCode });
+        url = new URL(location, url);
+        continue;
+      }
+      return { status: res.statusCode, headers: res.headers, body: res.body, url };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+/** Reads at most `limit` bytes of a body as text, discarding the rest. */
+async function readSome(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const c of body as AsyncIterable<Buffer>) {
+      if (n < limit) chunks.push(c.subarray(0, limit - n));
+      n += c.length;
+    }
+  } catch {
+    // A body that breaks while we read an error message: the status is what matters.
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A short description of an error body: registry JSON errors, an HTML title, or the first line. */
+export function describeErrorBody(text: string, contentType: string | undefined): { detail: string; code?: string } {
+  const t = text.trim();
+  if (t === '') return { detail: '' };
+  if (t.startsWith('{')) {
+    try {
+      const j = JSON.parse(t) as { errors?: Array<{ code?: string; message?: string; detail?: unknown }>; error?: string; message?: string };
+      const first = j.errors?.[0];
+      if (first) {
+        const msg = [first.code, first.message].filter(Boolean).join(': ');
+        return first.code ? { detail: msg, code: first.code } : { detail: msg };
+      }
+      if (j.error || j.message) return { detail: String(j.error ?? j.message) };
+    } catch {
+      // not JSON after all
+    }
+  }
+  if (/html/i.test(contentType ?? '') || /^<(!doctype|html)/i.test(t)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(t)?.[1]?.trim()
+      ?? /<h1[^>]*>([^<]*)<\/h1>/i.exec(t)?.[1]?.trim();
+    return { detail: `HTML error page${title ? ` "${oneLine(title)}"` : ''}` };
+  }
+  return { detail: oneLine(t) };
+}
+
+function oneLine(s: string): string {
+  const line = s.replace(/\s+/g, ' ').trim();
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+async function responseError(req: RegistryRequest, res: RegistryResponse): Promise<RegistryError> {
+  const text = req.method === 'HEAD' ? '' : await readSome(res.body, 64 * 1024);
+  if (req.method === 'HEAD') await res.body.dump();
+  const { detail, code } = describeErrorBody(text, header(res, 'content-type'));
+  const status = `${res.status} ${STATUS_CODES[res.status] ?? ''}`.trim();
+  const message = `${req.verb} ${formatTarget(req.target)}: ${status}${detail ? `: ${detail}` : ''}`;
+  const opts = { status: res.status, ...(code ? { registryCode: code } : {}) };
+  if (res.status === 401 || res.status === 403) {
+    const challenge = parseWwwAuthenticate(res.headers['www-authenticate']).find((c) => c.params.error);
+    const why = challenge?.params.error === 'insufficient_scope' ? ` (missing scope ${challenge.params.scope ?? req.scopes.join(' ')})` : '';
+    return new RegistryAuthError(message + why, req.target, opts);
+  }
+  if (res.status === 404) return new RegistryNotFoundError(message, req.target, opts);
+  return new RegistryError(message, req.target, opts);
+}
+
+const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|EPROTO/;
+
+function networkError(req: RegistryRequest, err: unknown): TrowelError {
+  // Our own errors (a digest check failing inside an upload body) pass through unchanged.
+  if (err instanceof TrowelError) return err;
+  const e = err as { code?: string; message?: string };
+  const where = `${req.verb} ${formatTarget(req.target)}`;
+  const code = e.code ?? '';
+  if (/TIMEOUT/.test(code)) {
+    const what = code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connect' : code === 'UND_ERR_BODY_TIMEOUT' ? 'body' : 'response';
+    return new RegistryTimeoutError(`${where}: timed out waiting for ${what} from ${req.target.registry}`, req.target, err);
+  }
+  if (TLS_CODES.test(code) || /certificate|ssl|tls/i.test(e.message ?? '')) {
+    return new RegistryConnectionError(`${where}: TLS handshake with ${req.target.registry} failed: ${e.message ?? code}${code ? ` (${code})` : ''}`, req.target, err);
+  }
+  return new RegistryConnectionError(`${where}: cannot reach ${req.target.registry}: ${e.message ?? String(err)}${code && !(e.message ?? '').includes(code) ? ` (${code})` : ''}`, req.target, err);
+}

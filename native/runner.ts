@@ -275,7 +275,7 @@ function signalName(n: number): NodeJS.Signals | number {
 }
 
 /** Standard streams for the command: inherited from trowel, or pipes the caller reads. */
-export type RunStdio = 'inherit' | 'pipe' | [stdin: 'inherit' | 'pipe' | 'ignore', stdout: 'inherit' | 'pipe' | 'ignore', stderr: 'inherit' | 'pipe' | 'ignore'];
+export type RunStdio = 'inherit' | 'pipe' | 'ignore' | [stdin: 'inherit' | 'pipe' | 'ignore', stdout: 'inherit' | 'pipe' | 'ignore', stderr: 'inherit' | 'pipe' | 'ignore'];
 
 /** A started helper: its streams (when piped) and how it ends. */
 export interface HelperProcess {

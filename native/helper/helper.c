@@ -278,7 +278,7 @@ static void exec_command(struct spec *s) {
   if (strchr(argv0, '/')) {
     execve(argv0, s->argv.v, s->env.v);
     int e = errno;
-    if (e == ENOENT) report_error("EXEC_NOT_FOUND", "%s: no such file or directory", argv0);
+    if (e == ENOENT) report_error("EXEC_NOT_FOUND", "exec: \"%s\": stat %s: no such file or directory", argv0, argv0);
     else if (e == EACCES) report_error("EXEC_DENIED", "%s: permission denied", argv0);
     else report_error("EXEC", "%s: %s", argv0, strerror(e));
     _exit(e == ENOENT ? 127 : 126);
@@ -301,7 +301,7 @@ static void exec_command(struct spec *s) {
     report_error("EXEC_DENIED", "%s: permission denied", argv0);
     _exit(126);
   }
-  report_error("EXEC_NOT_FOUND", "%s: executable file not found in $PATH", argv0);
+  report_error("EXEC_NOT_FOUND", "exec: \"%s\": executable file not found in $PATH", argv0);
   _exit(127);
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -168,9 +169,15 @@ static int overlay_legacy(struct spec *s) {
 }
 
 static int run_mount_program(struct spec *s) {
+  /* The program's stderr goes to a memory file (the daemon it leaves behind keeps its copy
+     open, so a pipe would never end); it is shown only when the mount fails. */
+  int errfd = memfd_create("mount-program-stderr", MFD_CLOEXEC);
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) { dup2(devnull, 0); dup2(devnull, 1); }
+    if (errfd >= 0) dup2(errfd, 2);
     execv(s->program.v[0], s->program.v);
     fprintf(stderr, "trowel-helper: exec %s: %s\n", s->program.v[0], strerror(errno));
     _exit(127);
@@ -178,9 +185,16 @@ static int run_mount_program(struct spec *s) {
   int status;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) return -1;
+  char out[1024] = "";
+  if (errfd >= 0) {
+    ssize_t n = pread(errfd, out, sizeof(out) - 1, 0);
+    out[n > 0 ? n : 0] = 0;
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' ')) out[--n] = 0;
+    close(errfd);
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    report_error("MOUNT_PROGRAM", "mount %s with %s: exit status %d", s->rootfs_target, s->program.v[0],
-                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    report_error("MOUNT_PROGRAM", "mount %s with %s: exit status %d%s%s", s->rootfs_target, s->program.v[0],
+                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out[0] ? ": " : "", out);
     return -2;
   }
   return 0;

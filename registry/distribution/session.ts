@@ -143,7 +143,13 @@ export class RegistrySession {
 
   /** Sends a request (see RegistrySession); resolves once headers arrive. The caller consumes `body`. */
   async send(req: RegistryRequest): Promise<RegistryResponse> {
-    return this.exchange(req, await this.baseUrl());
+    let base: URL;
+    try {
+      base = await this.baseUrl();
+    } catch (err) {
+      throw rephrase(err, `ping registry ${this.registry}`, `${req.verb} ${formatTarget(req.target)}`);
+    }
+    return this.exchange(req, base);
   }
 
   private async exchange(req: RegistryRequest, base: URL): Promise<RegistryResponse> {
@@ -282,4 +288,17 @@ function networkError(req: RegistryRequest, err: unknown): TrowelError {
     return new RegistryConnectionError(`${where}: TLS handshake with ${req.target.registry} failed: ${e.message ?? code}${code ? ` (${code})` : ''}`, req.target, err);
   }
   return new RegistryConnectionError(`${where}: cannot reach ${req.target.registry}: ${e.message ?? String(err)}${code && !(e.message ?? '').includes(code) ? ` (${code})` : ''}`, req.target, err);
+}
+
+/**
+ * The ping's error told from the point of view of the operation that needed it (several
+ * operations may share one failed ping, so the error is copied, not changed).
+ */
+function rephrase(err: unknown, from: string, to: string): unknown {
+  if (!(err instanceof RegistryError) || !err.message.startsWith(from)) return err;
+  const copy = Object.create(Object.getPrototypeOf(err) as object) as RegistryError;
+  Object.assign(copy, err);
+  Object.defineProperty(copy, 'message', { value: to + err.message.slice(from.length), enumerable: false, writable: true, configurable: true });
+  Object.defineProperty(copy, 'stack', { value: `${err.name}: ${copy.message}`, enumerable: false, writable: true, configurable: true });
+  return copy;
 }

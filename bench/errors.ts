@@ -19,7 +19,11 @@ export class ToolCommandError extends TrowelError {
   constructor(readonly tool: string, readonly args: readonly string[], readonly outcome: Outcome) {
     // args are the command's own (no store flags), so the first word is the verb.
     const verb = args.find((a) => !a.startsWith('-')) ?? '';
-    const why = outcome.signal ? `killed by ${outcome.signal}` : `exit ${outcome.exitCode}: ${lastLine(outcome)}`;
+    const why = outcome.signal
+      ? `killed by ${outcome.signal}`
+      : outcome.exitCode === 0
+        ? 'printed nothing where a value was expected'
+        : `exit ${outcome.exitCode}: ${lastLine(outcome)}`;
     super('BENCH_TOOL_FAILED', `run ${tool} ${verb}: ${why}`, { exitCode: 1 });
     this.notYet = looksNotImplemented(outcome.stderr + '\n' + outcome.stdout);
   }

@@ -125,9 +125,15 @@ export class ToolSide {
     return outcome.stdout;
   }
 
-  /** Like run, for commands that print one value (a container name, a path, an id) last. */
+  /**
+   * Like run, for commands that print one value (a container name, a path, an id) last.
+   * Throws ToolCommandError when the command printed nothing.
+   */
   async value(args: readonly string[], cwd?: string): Promise<string> {
-    const lines = (await this.run(args, cwd)).trim().split('\n');
-    return (lines[lines.length - 1] ?? '').trim();
+    const outcome = await execute(this.invocation(args, cwd));
+    const lines = outcome.stdout.trim().split('\n');
+    const value = (lines[lines.length - 1] ?? '').trim();
+    if (outcome.exitCode !== 0 || value === '') throw new ToolCommandError(this.name, args, outcome);
+    return value;
   }
 }

@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from 'node:path';
 import { BenchSetupError } from '../errors.js';
 import { commitBusyboxImage } from '../busybox.js';
 import { execute } from '../process.js';
@@ -28,8 +29,13 @@ export async function freshBusyboxStore(tool: ToolSide, ctx: BenchContext): Prom
   await commitBusyboxImage(tool, ctx.busyboxRootfs);
 }
 
-/** Copies the contents of `src` into `dest` with `cp -a` (untimed preparation). */
+/**
+ * Copies the contents of `src` into `dest` with `cp -a` (untimed preparation). `dest` comes
+ * from a tool's output (a mount point), so anything but an absolute path below / is refused
+ * rather than risk copying into the host's root.
+ */
 export async function copyContents(src: string, dest: string): Promise<void> {
+  if (!isAbsolute(dest) || resolve(dest) === '/') throw new BenchSetupError(`copy ${src}: refusing destination "${dest}"`);
   const r = await execute({ argv: ['cp', '-a', `${src}/.`, dest] });
   if (r.exitCode !== 0) throw new BenchSetupError(`copy ${src} into ${dest}: ${r.stderr.trim().split('\n').pop() ?? ''}`);
 }

@@ -3,13 +3,15 @@
  * Not part of the public API.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { mount, umount2 } from '../native/index.js';
+import { lgetxattr, llistxattr, mount, umount2 } from '../native/index.js';
+import { isPrivateXattr } from './whiteout.js';
 import { readTar } from './tar-reader.js';
-import type { TarHeader } from './tar-header.js';
+import { END_OF_ARCHIVE, encodeHeader, paddingFor, type TarHeader } from './tar-header.js';
 
 export const isRoot = process.geteuid?.() === 0;
 
@@ -84,4 +86,60 @@ export async function collect(stream: Readable): Promise<Buffer> {
 
 export function cleanup(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** One entry of a hand-made tar: defaults fill in a plain root-owned file. */
+export type FixtureEntry = Partial<TarHeader> & { name: string; content?: string | Buffer };
+
+/** Builds an uncompressed tar from fixture entries (for crafted and malicious layers). */
+export function makeTar(entries: FixtureEntry[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const e of entries) {
+    const content = e.content === undefined ? Buffer.alloc(0) : Buffer.from(e.content);
+    const type = e.type ?? 'file';
+    parts.push(encodeHeader({
+      type, mode: type === 'directory' ? 0o755 : 0o644, uid: 0, gid: 0, mtime: 1_000_000, linkname: '',
+      devmajor: 0, devminor: 0, xattrs: new Map(), ...e, size: type === 'file' ? content.length : 0,
+    }));
+    if (type === 'file') parts.push(content, paddingFor(content.length));
+  }
+  parts.push(END_OF_ARCHIVE);
+  return Buffer.concat(parts);
+}
+
+/**
+ * A comparable description of a tree: per path its type, mode, owner, mtime (not for dirs
+ * unless `dirTimes`), content hash, link target, device numbers, non-overlay xattrs and which
+ * paths share an inode.
+ */
+export function snapshotTree(root: string, opts: { dirTimes?: boolean } = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  const inodes = new Map<string, string>();
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(root, rel)).sort()) {
+      const r = rel ? `${rel}/${name}` : name;
+      const p = join(root, r);
+      const st = lstatSync(p);
+      const kind = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? `link->${readlinkSync(p)}` : st.isFile()
+        ? `file:${createHash('sha256').update(readFileSync(p)).digest('hex').slice(0, 12)}`
+        : st.isFIFO() ? 'fifo' : st.isCharacterDevice() ? `char:${st.rdev}` : st.isBlockDevice() ? `block:${st.rdev}` : 'other';
+      let xattrs = '';
+      try {
+        xattrs = llistxattr(p).filter((n) => !isPrivateXattr(n)).sort()
+          .map((n) => `${n}=${lgetxattr(p, n)?.toString('hex')}`).join(',');
+      } catch { /* symlinks on some filesystems */ }
+      const time = st.isDirectory() && !opts.dirTimes ? '' : ` t=${Math.floor(st.mtimeMs / 1000)}`;
+      const mode = st.isSymbolicLink() ? '' : ` m=${(st.mode & 0o7777).toString(8)}`;
+      let hard = '';
+      if (!st.isDirectory() && st.nlink > 1) {
+        const key = `${st.dev}:${st.ino}`;
+        hard = ` same-as=${inodes.get(key) ?? r}`;
+        if (!inodes.has(key)) inodes.set(key, r);
+      }
+      out[r] = `${kind}${mode} o=${st.uid}:${st.gid}${time}${xattrs ? ` x=${xattrs}` : ''}${hard}`;
+      if (st.isDirectory()) walk(r);
+    }
+  };
+  walk('');
+  return out;
 }

@@ -28,9 +28,10 @@ export interface SystemError extends Error {
   path?: string;
 }
 
-/** True when `err` is a system error with one of the given codes. */
+/** True when `err` is a system error (has a string `code`) and, if codes are given, has one of them. */
 export function isErrnoError(err: unknown, ...codes: string[]): err is SystemError {
-  return err instanceof Error && typeof (err as SystemError).code === 'string' && codes.includes((err as SystemError).code);
+  if (!(err instanceof Error) || typeof (err as SystemError).code !== 'string') return false;
+  return codes.length === 0 || codes.includes((err as SystemError).code);
 }
 
 /**

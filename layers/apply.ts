@@ -1,0 +1,346 @@
+import {
+  constants as fsc, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, readdirSync, rmSync, symlinkSync, chmodSync,
+  utimesSync, writeFileSync,
+} from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline, Readable } from 'node:stream';
+import { DigestingStream, type Digest } from '../oci/digest.js';
+import { TrowelError } from '../oci/error.js';
+import type { Compression } from '../oci/media-types.js';
+import { FileType, isErrnoError, lsetxattr, mknod } from '../native/index.js';
+import { createDecompressor, detectCompression } from './compression.js';
+import { LayerApplyError, LayerFormatError, LayerPathError } from './errors.js';
+import { toHostId, type IdMappings } from './id-map.js';
+import { entryComponents, resolveDir } from './safe-path.js';
+import type { TarHeader } from './tar-header.js';
+import { readTar } from './tar-reader.js';
+import { OPAQUE_MARKER, OPAQUE_XATTRS, WHITEOUT_PREFIX, isPrivateXattr } from './whiteout.js';
+
+/** Options of applyLayer. */
+export interface ApplyOptions {
+  /**
+   * 'overlay': the dir will be an overlay lower dir; whiteouts become char 0:0 devices and
+   * opaque xattrs. 'flatten': whiteouts delete what they name (vfs, unpacking a rootfs).
+   */
+  mode: 'overlay' | 'flatten';
+  /** Container -> host id mapping (rootless: the user's subids). Unset: ids as in the tar. */
+  idMap?: IdMappings;
+  /**
+   * Overlay mode: mark opaque dirs with `user.overlay.opaque` (rootless kernel overlay with
+   * `userxattr`, and fuse-overlayfs) instead of `trusted.overlay.opaque`. Default: not root.
+   */
+  userxattr?: boolean;
+  /** Restore owners (lchown). Default: running as root (in the user namespace or not). */
+  preserveOwnership?: boolean;
+}
+
+/** What applyLayer read. */
+export interface AppliedLayer {
+  /** sha256 of the uncompressed tar, including everything after its end marker. */
+  diffID: Digest;
+  uncompressedSize: number;
+  /** What the input was compressed with (detected from its magic bytes). */
+  compression: Compression;
+}
+
+interface ApplyState {
+  root: string;
+  opts: Required<Omit<ApplyOptions, 'idMap'>> & { idMap?: IdMappings };
+  isRoot: boolean;
+  /** Host paths this layer wrote: an opaque marker must not delete them. */
+  created: Set<string>;
+  /** Directories whose mode and times are set last (creating children changes their mtime). */
+  dirs: Array<{ path: string; header: TarHeader }>;
+}
+
+/**
+ * Unpacks a layer (gzip, zstd or plain tar, detected by magic) onto `dir`, which must exist.
+ *
+ * Entries are applied in order. Names that are absolute, contain `..`, or reach outside `dir`
+ * through a symlink, and hardlinks to anything outside `dir`, throw LayerPathError before
+ * anything is written for that entry; nothing is ever written outside `dir`. Other failures
+ * throw LayerApplyError or LayerFormatError. On failure `dir` may hold part of the layer.
+ */
+export async function applyLayer(stream: Readable | AsyncIterable<Buffer>, dir: string, opts: ApplyOptions): Promise<AppliedLayer> {
+  const isRoot = process.geteuid?.() === 0;
+  const state: ApplyState = {
+    root: dir,
+    opts: {
+      mode: opts.mode,
+      userxattr: opts.userxattr ?? !isRoot,
+      preserveOwnership: opts.preserveOwnership ?? isRoot,
+      ...(opts.idMap ? { idMap: opts.idMap } : {}),
+    },
+    isRoot,
+    created: new Set(),
+    dirs: [],
+  };
+  if (!lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new LayerApplyError('.', `target ${dir} is not a directory`);
+  }
+
+  const { tar, compression, hasher, destroy } = await decompressed(stream);
+  try {
+    for await (const { header, body } of readTar(tar)) {
+      await applyEntry(state, header, body);
+    }
+  } catch (err) {
+    destroy(err);
+    // zlib's errors (Z_DATA_ERROR, Z_BUF_ERROR…) mean the blob is not valid compressed data.
+    if (isErrnoError(err) && err.code.startsWith('Z_')) {
+      throw new LayerFormatError(`${compression} data: ${err.message}`);
+    }
+    throw err;
+  }
+  for (const { path, header } of state.dirs.reverse()) {
+    const entry = header.name;
+    attempt(entry, path, () => chmodSync(path, header.mode));
+    attempt(entry, path, () => utimesSync(path, header.mtime, header.mtime));
+  }
+  return { diffID: hasher.digest, uncompressedSize: hasher.size, compression };
+}
+
+/** The uncompressed tar of `stream`, hashed as it is read. */
+async function decompressed(stream: Readable | AsyncIterable<Buffer>) {
+  const it = stream[Symbol.asyncIterator]();
+  const headParts: Buffer[] = [];
+  let headLength = 0;
+  while (headLength < 4) {
+    const next = await it.next();
+    if (next.done) break;
+    const chunk = Buffer.from(next.value as Uint8Array);
+    headParts.push(chunk);
+    headLength += chunk.length;
+  }
+  const head = Buffer.concat(headParts);
+  const compression = detectCompression(head);
+  const replay = Readable.from((async function* () {
+    if (head.length > 0) yield head;
+    for (;;) {
+      const next = await it.next();
+      if (next.done) return;
+      yield Buffer.from(next.value as Uint8Array);
+    }
+  })(), { objectMode: false });
+  const hasher = new DigestingStream();
+  const tar = pipeline(replay, createDecompressor(compression), hasher, () => { /* errors surface through `tar` */ });
+  const destroy = (err: unknown) => {
+    tar.destroy(err instanceof Error ? err : undefined);
+    if (stream instanceof Readable) stream.destroy();
+  };
+  return { tar: tar as AsyncIterable<Buffer>, compression, hasher, destroy };
+}
+
+async function applyEntry(state: ApplyState, header: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
+  const entry = header.name;
+  const components = entryComponents(entry);
+  if (components.length === 0) return; // the root itself: its metadata belongs to the caller
+  const base = components[components.length - 1]!;
+  const parent = resolveDir(state.root, components.slice(0, -1), entry, true);
+
+  if (base.startsWith(WHITEOUT_PREFIX)) {
+    if (base === OPAQUE_MARKER) return applyOpaque(state, parent, entry);
+    const victim = base.slice(WHITEOUT_PREFIX.length);
+    if (victim === '' || victim === '.' || victim === '..') throw new LayerPathError(entry, 'whiteout names no file');
+    return applyWhiteout(state, parent, victim, entry);
+  }
+
+  const dest = join(parent, base);
+  const existing = lstatSync(dest, { throwIfNoEntry: false });
+  state.created.add(dest);
+
+  switch (header.type) {
+    case 'directory':
+      if (!existing?.isDirectory()) {
+        if (existing) removeAll(entry, dest);
+        attempt(entry, dest, () => mkdirSync(dest, { mode: 0o700 }));
+      }
+      setOwner(state, header, dest);
+      setXattrs(state, header, dest);
+      state.dirs.push({ path: dest, header });
+      return;
+    case 'file':
+      if (existing) removeAll(entry, dest);
+      await writeFile(state, header, body, dest);
+      return;
+    case 'symlink':
+      if (existing) removeAll(entry, dest);
+      attempt(entry, dest, () => symlinkSync(header.linkname, dest));
+      setOwner(state, header, dest);
+      setXattrs(state, header, dest);
+      attempt(entry, dest, () => lutimesSync(dest, header.mtime, header.mtime));
+      return;
+    case 'link': {
+      const source = resolveLinkSource(state, header);
+      if (existing) {
+        const src = lstatSync(source);
+        if (src.ino === existing.ino && src.dev === existing.dev) return;
+        removeAll(entry, dest);
+      }
+      attempt(entry, dest, () => linkSync(source, dest));
+      return;
+    }
+    case 'char':
+    case 'block':
+    case 'fifo': {
+      if (existing) removeAll(entry, dest);
+      const type = header.type === 'char' ? FileType.S_IFCHR : header.type === 'block' ? FileType.S_IFBLK : FileType.S_IFIFO;
+      try {
+        mknod(dest, type | 0o600, header.devmajor, header.devminor);
+      } catch (err) {
+        // Without CAP_MKNOD (rootless) device nodes cannot exist; containers/storage skips them too.
+        if (header.type !== 'fifo' && !state.isRoot && isErrnoError(err, 'EPERM')) return;
+        throw applyFailure(entry, err, dest);
+      }
+      setOwner(state, header, dest);
+      attempt(entry, dest, () => chmodSync(dest, header.mode));
+      setXattrs(state, header, dest);
+      attempt(entry, dest, () => utimesSync(dest, header.mtime, header.mtime));
+      return;
+    }
+  }
+}
+
+async function writeFile(state: ApplyState, header: TarHeader, body: AsyncIterable<Buffer>, dest: string): Promise<void> {
+  const entry = header.name;
+  let fh;
+  try {
+    fh = await open(dest, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+  } catch (err) {
+    throw applyFailure(entry, err, dest);
+  }
+  try {
+    for await (const piece of body) {
+      let off = 0;
+      while (off < piece.length) {
+        const { bytesWritten } = await fh.write(piece, off, piece.length - off);
+        off += bytesWritten;
+      }
+    }
+    if (state.opts.preserveOwnership) {
+      const { uid, gid } = hostIds(state, header);
+      await fh.chown(uid, gid);
+    }
+    // After chown, which clears setuid/setgid bits and security.capability.
+    await fh.chmod(header.mode);
+    setXattrs(state, header, dest);
+    await fh.utimes(header.mtime, header.mtime);
+  } catch (err) {
+    if (err instanceof TrowelError) throw err;
+    throw applyFailure(entry, err, dest);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The host path a hardlink entry links to; it must already exist inside the root. */
+function resolveLinkSource(state: ApplyState, header: TarHeader): string {
+  const entry = header.name;
+  if (header.linkname === '') throw new LayerPathError(entry, 'hardlink with an empty target');
+  const target = entryComponents(header.linkname, entry);
+  if (target.length === 0) throw new LayerPathError(entry, 'hardlink to the root');
+  const dir = resolveDir(state.root, target.slice(0, -1), entry, false);
+  const source = join(dir, target[target.length - 1]!);
+  const st = lstatSync(source, { throwIfNoEntry: false });
+  if (!st) throw new LayerApplyError(entry, `hardlink target ${JSON.stringify(header.linkname)} does not exist`);
+  if (st.isDirectory()) throw new LayerPathError(entry, 'hardlink to a directory');
+  return source;
+}
+
+function applyWhiteout(state: ApplyState, parent: string, victim: string, entry: string): void {
+  const path = join(parent, victim);
+  if (state.opts.mode === 'flatten') {
+    removeAll(entry, path);
+    return;
+  }
+  if (lstatSync(path, { throwIfNoEntry: false })) removeAll(entry, path);
+  try {
+    mknod(path, FileType.S_IFCHR, 0, 0);
+  } catch (err) {
+    if (!isErrnoError(err, 'EPERM')) throw applyFailure(entry, err, path);
+    // Kernels before 5.8 refuse whiteout devices without CAP_MKNOD; fuse-overlayfs also reads
+    // the OCI form, so keep it as a file.
+    const marker = join(parent, `${WHITEOUT_PREFIX}${victim}`);
+    attempt(entry, marker, () => rmSync(marker, { force: true }));
+    attempt(entry, marker, () => writeFileSync(marker, '', { mode: 0o600, flag: 'wx' }));
+  }
+  state.created.add(path);
+}
+
+function applyOpaque(state: ApplyState, dir: string, entry: string): void {
+  if (state.opts.mode === 'overlay') {
+    const name = state.opts.userxattr ? OPAQUE_XATTRS.user : OPAQUE_XATTRS.trusted;
+    attempt(entry, dir, () => lsetxattr(dir, name, 'y'));
+    return;
+  }
+  clearLower(state, dir, entry);
+}
+
+/** Deletes what lower layers put below `dir`, keeping what this layer created. */
+function clearLower(state: ApplyState, dir: string, entry: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw applyFailure(entry, err, dir);
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    if (!state.created.has(path)) removeAll(entry, path);
+    else if (lstatSync(path).isDirectory()) clearLower(state, path, entry);
+  }
+}
+
+function removeAll(entry: string, path: string): void {
+  attempt(entry, path, () => rmSync(path, { recursive: true, force: true }));
+}
+
+function hostIds(state: ApplyState, header: TarHeader): { uid: number; gid: number } {
+  const map = state.opts.idMap;
+  if (!map) return { uid: header.uid, gid: header.gid };
+  try {
+    return {
+      uid: map.uids.length > 0 ? toHostId(map.uids, header.uid, 'uid') : header.uid,
+      gid: map.gids.length > 0 ? toHostId(map.gids, header.gid, 'gid') : header.gid,
+    };
+  } catch (err) {
+    throw new LayerApplyError(header.name, (err as Error).message);
+  }
+}
+
+function setOwner(state: ApplyState, header: TarHeader, path: string): void {
+  if (!state.opts.preserveOwnership) return;
+  const { uid, gid } = hostIds(state, header);
+  attempt(header.name, path, () => lchownSync(path, uid, gid));
+}
+
+function setXattrs(state: ApplyState, header: TarHeader, path: string): void {
+  for (const [name, value] of header.xattrs) {
+    // A layer may not forge overlay state (fake whiteouts, redirects) in the lower dir.
+    if (isPrivateXattr(name)) continue;
+    try {
+      lsetxattr(path, name, value);
+    } catch (err) {
+      // Filesystems without xattrs, user.* on symlinks, trusted.* without root: skipped, as
+      // containers/storage does; anything else is a real failure.
+      if (isErrnoError(err, 'ENOTSUP', 'EOPNOTSUPP')) continue;
+      if (isErrnoError(err, 'EPERM') && (!state.isRoot || header.type === 'symlink')) continue;
+      throw applyFailure(header.name, err, path);
+    }
+  }
+}
+
+function attempt(entry: string, path: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    throw applyFailure(entry, err, path);
+  }
+}
+
+function applyFailure(entry: string, err: unknown, path: string): TrowelError {
+  if (err instanceof TrowelError) return err;
+  const code = isErrnoError(err) ? err.code : err instanceof Error ? err.message : String(err);
+  return new LayerApplyError(entry, `${code}: ${path}`, { cause: err });
+}

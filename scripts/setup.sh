@@ -12,6 +12,8 @@ packages=(
   docker-registry apache2-utils openssl skopeo umoci buildah
   # native build
   make gcc
+  # bench: GNU time reports each command's peak RSS
+  time
 )
 missing=()
 for p in "${packages[@]}"; do

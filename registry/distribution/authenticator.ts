@@ -130,8 +130,9 @@ export class Authenticator {
     const token = body.access_token ?? body.token;
     if (!token) throw new RegistryAuthError(`authenticate to ${this.opts.registry}: token server answered without a token`, target);
     if (body.refresh_token) this.refreshToken = body.refresh_token;
-    // The spec's default lifetime is 60 s; renew 5 s early so a token never expires in flight.
-    const lifetime = Math.max(10, body.expires_in ?? 60);
-    return { token, expiresAt: Date.now() + (lifetime - 5) * 1000 };
+    // The spec's default lifetime is 60 s; renew a little early (5 s, or half of a short
+    // lifetime) so a token does not expire in flight.
+    const lifetimeMs = Math.max(1, body.expires_in ?? 60) * 1000;
+    return { token, expiresAt: Date.now() + lifetimeMs - Math.min(5000, lifetimeMs / 2) };
   }
 }

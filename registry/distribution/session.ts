@@ -265,7 +265,7 @@ async function responseError(req: RegistryRequest, res: RegistryResponse): Promi
   const opts = { status: res.status, ...(code ? { registryCode: code } : {}) };
   if (res.status === 401 || res.status === 403) {
     const challenge = parseWwwAuthenticate(res.headers['www-authenticate']).find((c) => c.params.error);
-    const why = challenge?.params.error === 'insufficient_scope' ? ` (missing scope ${challenge.params.scope ?? req.scopes.join(' ')})` : '';
+    const why = challenge?.params.error === 'insufficient_scope' ? ` (insufficient_scope: the token lacks ${challenge.params.scope ?? req.scopes.join(' ')})` : '';
     return new RegistryAuthError(message + why, req.target, opts);
   }
   if (res.status === 404) return new RegistryNotFoundError(message, req.target, opts);

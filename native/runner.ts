@@ -323,7 +323,8 @@ function startHelper(spec: Buffer, opts: StartOptions): HelperProcess {
   for (const s of signals) process.on(s, forward);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res, rej) => {
     child.on('error', rej);
-    child.on('exit', (code, signal) => res({ code, signal }));
+    // 'close', not 'exit': piped stdout may still hold data after the process is gone.
+    child.on('close', (code, signal) => res({ code, signal }));
   });
   const done = (async (): Promise<RunOutcome> => {
     try {

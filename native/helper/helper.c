@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -186,6 +187,8 @@ static int slirp_exit_fd = -1;
 static int start_slirp4netns(struct spec *s, pid_t target) {
   int ready[2], exitp[2];
   if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(exitp, O_CLOEXEC) < 0) return -1;
+  /* slirp4netns chatters on stderr; keep it in memory and show it only if it fails. */
+  int errfd = memfd_create("slirp4netns-stderr", MFD_CLOEXEC);
   slirp_pid = fork();
   if (slirp_pid < 0) return -1;
   if (slirp_pid == 0) {
@@ -211,6 +214,7 @@ static int start_slirp4netns(struct spec *s, pid_t target) {
     int devnull = open("/dev/null", O_RDWR);
     dup2(devnull, 0);
     dup2(devnull, 1);
+    if (errfd >= 0) dup2(errfd, 2);
     execvp(argv[0], argv);
     fprintf(stderr, "trowel-helper: exec %s: %s\n", argv[0], strerror(errno));
     _exit(127);
@@ -223,9 +227,13 @@ static int start_slirp4netns(struct spec *s, pid_t target) {
   do n = read(ready[0], &c, 1); while (n < 0 && errno == EINTR);
   close(ready[0]);
   if (n != 1) {
-    report_error("NETWORK", "start slirp4netns: it exited before the network was ready");
+    char out[512] = "";
+    ssize_t m = errfd >= 0 ? pread(errfd, out, sizeof(out) - 1, 0) : 0;
+    out[m > 0 ? m : 0] = 0;
+    report_error("NETWORK", "start slirp4netns: it exited before the network was ready: %s", out);
     return -2;
   }
+  if (errfd >= 0) close(errfd);
   return 0;
 }
 

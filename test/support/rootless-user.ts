@@ -55,7 +55,9 @@ export function ensureRootlessUser(): RootlessUser {
   const gid = Number(execFileSync('id', ['-g', ROOTLESS_USER], { encoding: 'utf8' }).trim());
   const subuid = ensureRange('/etc/subuid', ROOTLESS_USER, uid);
   const subgid = ensureRange('/etc/subgid', ROOTLESS_USER, uid);
+  // Distributions ship both world-usable; rootless fuse-overlayfs and slirp4netns need them.
   if (existsSync('/dev/fuse')) chmodSync('/dev/fuse', 0o666);
+  if (existsSync('/dev/net/tun')) chmodSync('/dev/net/tun', 0o666);
   return { name: ROOTLESS_USER, uid, gid, subuid, subgid };
 }
 

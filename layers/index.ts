@@ -9,3 +9,4 @@ export { detectCompression, createCompressor, createDecompressor, CompressionErr
 export { LayerPathError, LayerFormatError, LayerDiffError, LayerApplyError } from './errors.js';
 export { toContainerId, toHostId, type IdMapEntry, type IdMappings } from './id-map.js';
 export { OPAQUE_MARKER, WHITEOUT_PREFIX, OPAQUE_XATTRS } from './whiteout.js';
+export { applyLayer, type ApplyOptions, type AppliedLayer } from './apply.js';

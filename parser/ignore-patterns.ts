@@ -1,0 +1,229 @@
+/**
+ * `.containerignore` / `.dockerignore` patterns with the semantics of moby's patternmatcher (what
+ * Docker, BuildKit and buildah use): lines trimmed, `#` comments, `!` exceptions, paths cleaned
+ * and made relative, `*` and `?` not crossing `/`, `**` crossing any number of directories, and
+ * a path excluded when it or any parent directory matches (the last matching pattern decides).
+ * Pure: reading the file belongs to builder/ignore-file.ts.
+ */
+import { ContainerfileError } from './parse-error.js';
+
+/** One pattern line as read from an ignore file. */
+export interface IgnorePatternLine {
+  /** The cleaned pattern, with a leading `!` for an exception. */
+  pattern: string;
+  /** 1-based line in the ignore file. */
+  line: number;
+}
+
+/** Go's `path.Clean` (which `filepath.Clean` is on Linux). */
+export function cleanPath(p: string): string {
+  if (p === '') return '.';
+  const rooted = p.startsWith('/');
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
+      else if (!rooted) out.push('..');
+    } else out.push(part);
+  }
+  const joined = (rooted ? '/' : '') + out.join('/');
+  return joined === '' ? '.' : joined;
+}
+
+/** Reads ignore-file text like moby's `ignorefile.ReadAll`. Never throws. */
+export function readIgnoreFile(text: string): IgnorePatternLine[] {
+  const out: IgnorePatternLine[] = [];
+  const lines = text.split('\n');
+  lines.forEach((raw, i) => {
+    let pattern = i === 0 ? raw.replace(/^\uFEFF/, '') : raw;
+    if (pattern.endsWith('\r')) pattern = pattern.slice(0, -1);
+    if (pattern.startsWith('#')) return;
+    pattern = pattern.trim();
+    if (pattern === '') return;
+    const invert = pattern.startsWith('!');
+    if (invert) pattern = pattern.slice(1).trim();
+    if (pattern.length > 0) {
+      pattern = cleanPath(pattern);
+      if (pattern.length > 1 && pattern.startsWith('/')) pattern = pattern.slice(1);
+    }
+    out.push({ pattern: invert ? '!' + pattern : pattern, line: i + 1 });
+  });
+  return out;
+}
+
+/** Whether Go's filepath.Match would call the pattern malformed (ErrBadPattern). */
+function isBadGlob(p: string): boolean {
+  const chars = Array.from(p);
+  let i = 0;
+  const getEsc = (): boolean => {
+    const c = chars[i];
+    if (c === undefined || c === '-' || c === ']') return false;
+    if (c === '\\') {
+      i++;
+      if (chars[i] === undefined) return false;
+    }
+    i++;
+    return chars[i] !== undefined;
+  };
+  while (i < chars.length) {
+    const c = chars[i]!;
+    if (c === '\\') {
+      if (chars[i + 1] === undefined) return true;
+      i += 2;
+    } else if (c === '[') {
+      i++;
+      if (chars[i] === '^') i++;
+      let ranges = 0;
+      for (;;) {
+        if (chars[i] === ']' && ranges > 0) {
+          i++;
+          break;
+        }
+        if (!getEsc()) return true;
+        if (chars[i] === '-') {
+          i++;
+          if (!getEsc()) return true;
+        }
+        ranges++;
+      }
+    } else i++;
+  }
+  return false;
+}
+
+const ESCAPED = new Set(['.', '+', '(', ')', '|', '{', '}', '$']);
+
+type Compiled =
+  | { type: 'exact'; text: string }
+  | { type: 'prefix'; text: string }
+  | { type: 'suffix'; text: string }
+  | { type: 'regexp'; re: RegExp };
+
+function compile(pattern: string): Compiled {
+  let re = '^';
+  let type: 'exact' | 'prefix' | 'suffix' | 'regexp' = 'exact';
+  const chars = Array.from(pattern);
+  let i = 0;
+  for (let n = 0; i < chars.length; n++) {
+    const ch = chars[i++]!;
+    if (ch === '*') {
+      if (chars[i] === '*') {
+        i++;
+        if (chars[i] === '/') i++;
+        if (i >= chars.length) {
+          if (type === 'exact') type = 'prefix';
+          else {
+            re += '.*';
+            type = 'regexp';
+          }
+        } else {
+          re += '(.*/)?';
+          type = 'regexp';
+        }
+        if (n === 0) type = 'suffix';
+      } else {
+        re += '[^/]*';
+        type = 'regexp';
+      }
+    } else if (ch === '?') {
+      re += '[^/]';
+      type = 'regexp';
+    } else if (ESCAPED.has(ch)) {
+      re += '\\' + ch;
+    } else if (ch === '\\') {
+      if (i < chars.length) {
+        re += '\\' + chars[i++]!;
+        type = 'regexp';
+      } else re += '\\\\';
+    } else if (ch === '[' || ch === ']') {
+      re += ch;
+      type = 'regexp';
+    } else re += ch;
+  }
+  if (type === 'exact') return { type, text: pattern };
+  if (type === 'prefix') return { type, text: pattern.slice(0, -2) };
+  if (type === 'suffix') return { type, text: pattern.slice(2) };
+  // Go's RE2 syntax for the subset produced here matches JavaScript's (non-unicode mode).
+  return { type, re: new RegExp(re + '$') };
+}
+
+function matchOne(c: Compiled, path: string): boolean {
+  switch (c.type) {
+    case 'exact': return path === c.text;
+    case 'prefix': return path.startsWith(c.text);
+    case 'suffix': return path.endsWith(c.text) || (c.text.startsWith('/') && path === c.text.slice(1));
+    case 'regexp': return c.re.test(path);
+  }
+}
+
+interface CompiledPattern {
+  exclusion: boolean;
+  source: string;
+  compiled: Compiled | undefined;
+}
+
+/**
+ * A compiled list of ignore patterns. `matches(path)` answers whether a context path
+ * (slash-separated, relative to the context root) is excluded.
+ */
+export class IgnoreMatcher {
+  private readonly patterns: CompiledPattern[];
+  /** Whether any `!` exception exists (a walker must then look inside excluded directories). */
+  readonly hasExceptions: boolean;
+
+  /**
+   * @param lines patterns as returned by {@link readIgnoreFile}
+   * @param filename the ignore file's name for messages
+   * @throws ContainerfileError for a lone `!` or a malformed pattern (`FILE:LINE:1: …`)
+   */
+  constructor(lines: readonly IgnorePatternLine[], filename = '.containerignore') {
+    this.patterns = [];
+    for (const { pattern: raw, line } of lines) {
+      let p = raw.trim();
+      if (p === '') continue;
+      p = cleanPath(p);
+      let exclusion = false;
+      if (p.startsWith('!')) {
+        if (p.length === 1) throw new ContainerfileError(filename, line, 1, 'illegal exclusion pattern: "!"');
+        exclusion = true;
+        p = p.slice(1);
+      }
+      if (isBadGlob(p)) throw new ContainerfileError(filename, line, 1, `bad pattern "${raw}": syntax error in pattern`);
+      let compiled: Compiled | undefined;
+      try {
+        compiled = compile(p);
+      } catch {
+        compiled = undefined; // moby treats an uncompilable pattern as never matching
+      }
+      this.patterns.push({ exclusion, source: p, compiled });
+    }
+    this.hasExceptions = this.patterns.some((p) => p.exclusion);
+  }
+
+  /** Whether `path` (relative, `/`-separated) is excluded: it or a parent matches, last pattern wins. */
+  matches(path: string): boolean {
+    const file = cleanPath(path);
+    if (file === '.') return false;
+    const slash = file.lastIndexOf('/');
+    const parent = slash < 0 ? '.' : file.slice(0, slash);
+    const parentDirs = parent.split('/');
+    let matched = false;
+    for (const p of this.patterns) {
+      if (p.exclusion !== matched || !p.compiled) continue;
+      let match = matchOne(p.compiled, file);
+      if (!match && parent !== '.') {
+        for (let i = 0; i < parentDirs.length && !match; i++) {
+          match = matchOne(p.compiled, parentDirs.slice(0, i + 1).join('/'));
+        }
+      }
+      if (match) matched = !p.exclusion;
+    }
+    return matched;
+  }
+}
+
+/** Convenience: parse ignore-file text and compile it. @throws ContainerfileError as the constructor. */
+export function compileIgnoreFile(text: string, filename = '.containerignore'): IgnoreMatcher {
+  return new IgnoreMatcher(readIgnoreFile(text), filename);
+}

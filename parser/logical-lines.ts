@@ -1,0 +1,183 @@
+/**
+ * Splits Containerfile text into logical instructions the way BuildKit's line parser does:
+ * directives at the top, comments (also indented ones, also inside continuations), the escape
+ * character at the end of a line continuing it (trailing blanks allowed), empty continuation
+ * lines skipped, CRLF and a UTF-8 BOM accepted, and heredoc bodies of RUN/COPY/ADD (also behind
+ * ONBUILD) consumed after their line. Each logical instruction keeps a map from offsets in its
+ * joined text back to source positions.
+ */
+import { scanDirectives, type Directive } from './directives.js';
+import { heredocOpenersOnLine, chompHeredocBody, type HeredocOpener } from './heredoc.js';
+import { ContainerfileError } from './parse-error.js';
+import type { Position, SourceRange } from './source-range.js';
+
+/** A heredoc body read from the lines after its instruction. */
+export interface HeredocBody extends HeredocOpener {
+  /** The body, each line with its newline; leading tabs already removed for `<<-`. */
+  content: string;
+  /** Where the body and its terminator line are in the source. */
+  range: SourceRange;
+}
+
+/** A piece of a logical line that came from one physical line. */
+interface Segment {
+  offset: number;
+  line: number;
+  column: number;
+}
+
+/** One instruction's text with continuations joined, and where it came from. */
+export interface LogicalLine {
+  /** The joined text (continuation characters removed, comment lines dropped), untrimmed. */
+  text: string;
+  range: SourceRange;
+  heredocs: HeredocBody[];
+  segments: Segment[];
+}
+
+/** What {@link scanLogicalLines} returns. */
+export interface ScannedFile {
+  directives: Directive[];
+  escape: string;
+  lines: LogicalLine[];
+}
+
+/** Maps an offset in a logical line's text to its source position. */
+export function positionAt(line: LogicalLine, offset: number): Position {
+  let seg = line.segments[0]!;
+  for (const s of line.segments) {
+    if (s.offset <= offset) seg = s;
+    else break;
+  }
+  return { line: seg.line, column: seg.column + (offset - seg.offset) };
+}
+
+const HEREDOC_KEYWORDS = new Set(['run', 'copy', 'add']);
+const LEADING_WS = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*/u;
+
+function isCommentLine(raw: string): boolean {
+  return raw.replace(LEADING_WS, '').startsWith('#');
+}
+
+/** Whether a logical line may carry heredocs (RUN, COPY, ADD, also as ONBUILD triggers; not JSON form). */
+function mayContainHeredoc(text: string): boolean {
+  const words = text.trim().split(/[\t\v\f\r ]+/);
+  let kw = (words[0] ?? '').toLowerCase();
+  let restIndex = 1;
+  if (kw === 'onbuild') {
+    kw = (words[1] ?? '').toLowerCase();
+    restIndex = 2;
+  }
+  if (!HEREDOC_KEYWORDS.has(kw)) return false;
+  const rest = words.slice(restIndex).filter((w) => !w.startsWith('--')).join(' ').trim();
+  if (rest.startsWith('[')) {
+    try {
+      const v: unknown = JSON.parse(rest);
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return false;
+    } catch {
+      /* not JSON: shell form, may hold heredocs */
+    }
+  }
+  return text.includes('<<');
+}
+
+/**
+ * Scans the text into logical lines.
+ * @throws ContainerfileError for a bad directive or an unterminated heredoc.
+ */
+export function scanLogicalLines(text: string, filename: string): ScannedFile {
+  const physical: string[] = [];
+  const endings: string[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) {
+      if (start < text.length) {
+        physical.push(text.slice(start));
+        endings.push('');
+      }
+      break;
+    }
+    const cr = nl > start && text.charCodeAt(nl - 1) === 13;
+    physical.push(text.slice(start, cr ? nl - 1 : nl));
+    endings.push(cr ? '\r\n' : '\n');
+    start = nl + 1;
+  }
+  let bomShift = 0;
+  if (physical.length > 0 && physical[0]!.startsWith('\uFEFF')) {
+    physical[0] = physical[0]!.slice(1);
+    bomShift = 1;
+  }
+
+  const scan = scanDirectives(physical);
+  if (scan.error) throw new ContainerfileError(filename, scan.error.line, scan.error.column, scan.error.message);
+  const escape = scan.escape;
+  const continuation = new RegExp((escape === '\\' ? '\\\\' : '`') + '[ \\t]*$');
+
+  const lines: LogicalLine[] = [];
+  let i = 0;
+  while (i < physical.length) {
+    const raw = physical[i]!;
+    const lineNo = i + 1;
+    i++;
+    if (isCommentLine(raw)) continue;
+    const lead = LEADING_WS.exec(raw)![0].length;
+    let first = raw.slice(lead);
+    const segments: Segment[] = [{ offset: 0, line: lineNo, column: lead + 1 + (lineNo === 1 ? bomShift : 0) }];
+    let ended = !continuation.test(first);
+    if (!ended) first = first.replace(continuation, '');
+    if (ended && first === '') continue;
+    let joined = first;
+    let endLine = lineNo;
+    let endColumn = raw.length + 1;
+    while (!ended && i < physical.length) {
+      const next = physical[i]!;
+      i++;
+      if (isCommentLine(next)) continue;
+      if (next.trim() === '') continue;
+      segments.push({ offset: joined.length, line: i, column: 1 });
+      let piece = next;
+      ended = !continuation.test(piece);
+      if (!ended) piece = piece.replace(continuation, '');
+      joined += piece;
+      endLine = i;
+      endColumn = next.length + 1;
+    }
+    const heredocs: HeredocBody[] = [];
+    if (mayContainHeredoc(joined)) {
+      for (const opener of heredocOpenersOnLine(joined)) {
+        const bodyStart = i + 1;
+        let content = '';
+        let terminated = false;
+        while (i < physical.length) {
+          const body = physical[i]!;
+          const ending = endings[i]!;
+          i++;
+          const candidate = opener.chomp ? body.replace(/^\t+/, '') : body;
+          if (candidate === opener.name) {
+            terminated = true;
+            endLine = i;
+            endColumn = body.length + 1;
+            break;
+          }
+          content += body + ending;
+        }
+        if (!terminated) {
+          throw new ContainerfileError(filename, lineNo, lead + 1, `unterminated heredoc <<${opener.name}: no line "${opener.name}" before the end of the file`);
+        }
+        heredocs.push({
+          ...opener,
+          content: opener.chomp ? chompHeredocBody(content) : content,
+          range: { start: { line: bodyStart, column: 1 }, end: { line: endLine, column: endColumn } },
+        });
+      }
+    }
+    lines.push({
+      text: joined,
+      range: { start: { line: lineNo, column: segments[0]!.column }, end: { line: endLine, column: endColumn } },
+      heredocs,
+      segments,
+    });
+  }
+  return { directives: scan.directives, escape, lines };
+}

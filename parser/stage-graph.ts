@@ -1,0 +1,265 @@
+/**
+ * The stage graph of a parsed Containerfile: each stage's base (scratch, an earlier stage or an
+ * image), dependency edges from `FROM <stage>`, `COPY --from=<stage|index>` and
+ * `RUN --mount=…,from=<stage>`, the external images, the stages `--target` needs, a topological
+ * order and the groups of stages that may run in parallel, and unused `--build-arg` warnings.
+ * Pure: platforms and build args come in through the options.
+ */
+import { InvalidArgumentError } from '../oci/error.js';
+import { parsePlatform } from '../oci/platform.js';
+import { BUILTIN_ARGS, builtinArgValues, PROXY_ARGS, resolveGlobalArgs, type BuildPlatforms } from './build-args.js';
+import { expandWithReport, ExpansionError } from './expand.js';
+import type { Instruction } from './instructions.js';
+import type { ParsedContainerfile, Stage } from './parse-containerfile.js';
+import { ContainerfileError } from './parse-error.js';
+import type { SourceRange } from './source-range.js';
+
+/** Where a stage starts from. */
+export type StageBase =
+  | { kind: 'scratch' }
+  | { kind: 'stage'; index: number }
+  | { kind: 'image'; reference: string };
+
+/** Why one stage depends on another or on an image. */
+export interface StageEdge {
+  /** The stage index, or the image reference, depended on. */
+  on: { kind: 'stage'; index: number } | { kind: 'image'; reference: string };
+  via: 'from' | 'copy' | 'mount';
+  range: SourceRange;
+}
+
+/** One stage in the graph. */
+export interface GraphStage {
+  index: number;
+  name?: string;
+  base: StageBase;
+  /** The expanded `--platform` of FROM, if given. */
+  platform?: string;
+  edges: StageEdge[];
+  /** Indexes of the stages this one needs, sorted, without duplicates. */
+  dependsOn: number[];
+  /** Whether the target needs this stage. */
+  needed: boolean;
+}
+
+/** A condition the user should hear about that does not stop the build. */
+export interface BuildWarning {
+  code: 'UNUSED_BUILD_ARGS';
+  message: string;
+  names: string[];
+}
+
+/** The result of {@link buildStageGraph}. */
+export interface StageGraph {
+  stages: GraphStage[];
+  /** The index of the stage the build produces. */
+  target: number;
+  /** Needed stages, each after every stage it depends on (ties in file order). */
+  order: number[];
+  /** Needed stages in waves: every stage of a wave depends only on stages of earlier waves. */
+  parallelGroups: number[][];
+  /** Images referenced by needed stages (FROM, COPY --from, RUN --mount from), unique, in first-use order. */
+  externalImages: string[];
+  /** Global ARG values after `--build-arg` (built-ins included): the environment of FROM lines. */
+  globalArgs: Record<string, string>;
+  warnings: BuildWarning[];
+}
+
+/** Options of {@link buildStageGraph}. */
+export interface StageGraphOptions {
+  /** A stage name (or index) to stop at; default the last stage. */
+  target?: string;
+  /** `--build-arg` values. */
+  buildArgs?: Readonly<Record<string, string>>;
+  /** The build and target platforms (for the built-in args). */
+  platforms: BuildPlatforms;
+}
+
+/**
+ * Builds the stage graph.
+ * @throws ContainerfileError for an unknown stage in `--from`/`from=`, an index out of range,
+ * a dependency cycle, a FROM that uses an ARG with no value, a blank base name or a bad platform.
+ * @throws InvalidArgumentError (from oci/error) when `target` names no stage.
+ */
+export function buildStageGraph(parsed: ParsedContainerfile, options: StageGraphOptions): StageGraph {
+  const buildArgs = options.buildArgs ?? {};
+  const file = parsed.filename;
+  const builtins = builtinArgValues(options.platforms, buildArgs);
+  const globals = resolveGlobalArgs(file, parsed.globalArgs, buildArgs, builtins, parsed.escape);
+  const byName = new Map<string, Stage>();
+  for (const s of parsed.stages) if (s.name !== undefined) byName.set(s.name, s);
+
+  const fail = (range: SourceRange, message: string): never => {
+    throw new ContainerfileError(file, range.start.line, range.start.column, message);
+  };
+
+  const expandFromWord = (stage: Stage, text: string, what: string): string => {
+    let r;
+    try {
+      r = expandWithReport(text, globals, { escape: parsed.escape });
+    } catch (e) {
+      if (e instanceof ExpansionError) return fail(stage.from.range, `FROM: ${e.message}`);
+      throw e;
+    }
+    const missing = [...r.unset].filter((n) => !globals.has(n));
+    if (missing.length > 0) {
+      const n = missing[0]!;
+      const declared = parsed.globalArgs.some((a) => a.args.some((d) => d.name === n));
+      fail(stage.from.range, declared
+        ? `FROM: ${what} "${text}" uses ARG ${n}, which has no default and no --build-arg value`
+        : `FROM: ${what} "${text}" uses undefined variable ${n} (declare it with ARG before the first FROM)`);
+    }
+    return r.value;
+  };
+
+  const stageList = parsed.stages.map((s) => s.name).filter((n) => n !== undefined).join(', ') || 'none named';
+  const resolveFromRef = (stage: Stage, value: string, range: SourceRange, via: 'copy' | 'mount'): StageEdge['on'] => {
+    const flag = via === 'copy' ? '--from' : 'from';
+    if (/^\d+$/.test(value)) {
+      const index = Number(value);
+      if (index >= parsed.stages.length) fail(range, `${flag}=${value}: invalid stage index ${index} (the file has ${parsed.stages.length} stages)`);
+      return { kind: 'stage', index };
+    }
+    const named = byName.get(value.toLowerCase());
+    if (named) return { kind: 'stage', index: named.index };
+    if (/[/:@]/.test(value)) return { kind: 'image', reference: value };
+    return fail(range, `${flag}=${value}: no stage named "${value}" (stages: ${stageList}); `
+      + `to use an image, write its full reference, e.g. docker.io/library/${value}:latest`);
+  };
+
+  const stages: GraphStage[] = parsed.stages.map((stage) => {
+    const image = expandFromWord(stage, stage.from.image, 'base name');
+    if (image === '') fail(stage.from.range, `FROM: base name (${stage.from.image}) should not be blank`);
+    let platform: string | undefined;
+    if (stage.from.platform !== undefined) {
+      platform = expandFromWord(stage, stage.from.platform, 'platform');
+      try {
+        parsePlatform(platform);
+      } catch {
+        fail(stage.from.range, `FROM --platform: "${platform}" is not a platform (expected os/arch[/variant])`);
+      }
+    }
+    const edges: StageEdge[] = [];
+    let base: StageBase;
+    const earlier = byName.get(image.toLowerCase());
+    if (image === 'scratch') base = { kind: 'scratch' };
+    else if (earlier && earlier.index < stage.index) {
+      base = { kind: 'stage', index: earlier.index };
+      edges.push({ on: { kind: 'stage', index: earlier.index }, via: 'from', range: stage.from.range });
+    } else {
+      base = { kind: 'image', reference: image };
+      edges.push({ on: { kind: 'image', reference: image }, via: 'from', range: stage.from.range });
+    }
+    for (const i of stage.instructions) collectEdges(i, stage, edges, resolveFromRef);
+    const dependsOn = [...new Set(edges.flatMap((e) => (e.on.kind === 'stage' ? [e.on.index] : [])))].sort((a, b) => a - b);
+    return {
+      index: stage.index,
+      ...(stage.name !== undefined ? { name: stage.name } : {}),
+      base,
+      ...(platform !== undefined ? { platform } : {}),
+      edges,
+      dependsOn,
+      needed: false,
+    };
+  });
+
+  detectCycle(stages, parsed, fail);
+
+  let target = stages.length - 1;
+  if (options.target !== undefined) {
+    const t = options.target;
+    const named = byName.get(t.toLowerCase());
+    if (named) target = named.index;
+    else if (/^\d+$/.test(t) && Number(t) < stages.length) target = Number(t);
+    else throw new InvalidArgumentError(`select build target "${t}": no such stage in ${file} (stages: ${stageList})`);
+  }
+
+  const mark = (i: number) => {
+    const s = stages[i]!;
+    if (s.needed) return;
+    s.needed = true;
+    s.dependsOn.forEach(mark);
+  };
+  mark(target);
+
+  const level = new Map<number, number>();
+  const levelOf = (i: number): number => {
+    const known = level.get(i);
+    if (known !== undefined) return known;
+    const l = stages[i]!.dependsOn.reduce((acc, d) => Math.max(acc, levelOf(d) + 1), 0);
+    level.set(i, l);
+    return l;
+  };
+  const needed = stages.filter((s) => s.needed).map((s) => s.index);
+  const parallelGroups: number[][] = [];
+  for (const i of needed) {
+    const l = levelOf(i);
+    (parallelGroups[l] ??= []).push(i);
+  }
+  const order = parallelGroups.flat();
+
+  const externalImages: string[] = [];
+  for (const i of needed) {
+    for (const e of stages[i]!.edges) {
+      if (e.on.kind === 'image' && !externalImages.includes(e.on.reference)) externalImages.push(e.on.reference);
+    }
+  }
+
+  const used = new Set<string>();
+  for (const a of parsed.globalArgs) for (const d of a.args) used.add(d.name);
+  for (const i of needed) {
+    for (const ins of parsed.stages[i]!.instructions) {
+      const arg = ins.kind === 'arg' ? ins : ins.kind === 'onbuild' && ins.trigger.kind === 'arg' ? ins.trigger : undefined;
+      if (arg) for (const d of arg.args) used.add(d.name);
+    }
+  }
+  const unused = Object.keys(buildArgs).filter((n) => !used.has(n) && !PROXY_ARGS.has(n) && !BUILTIN_ARGS.has(n)).sort();
+  const warnings: BuildWarning[] = unused.length === 0 ? [] : [{
+    code: 'UNUSED_BUILD_ARGS',
+    message: `one or more build args were not consumed: [${unused.join(' ')}]`,
+    names: unused,
+  }];
+
+  return {
+    stages,
+    target,
+    order,
+    parallelGroups,
+    externalImages,
+    globalArgs: Object.fromEntries(globals),
+    warnings,
+  };
+}
+
+function collectEdges(
+  i: Instruction,
+  stage: Stage,
+  edges: StageEdge[],
+  resolve: (stage: Stage, value: string, range: SourceRange, via: 'copy' | 'mount') => StageEdge['on'],
+): void {
+  if (i.kind === 'copy' && i.from !== undefined) {
+    edges.push({ on: resolve(stage, i.from, i.range, 'copy'), via: 'copy', range: i.range });
+  } else if (i.kind === 'run') {
+    for (const m of i.mounts) {
+      if (m.from !== undefined) edges.push({ on: resolve(stage, m.from, i.range, 'mount'), via: 'mount', range: i.range });
+    }
+  }
+}
+
+function detectCycle(stages: GraphStage[], parsed: ParsedContainerfile, fail: (r: SourceRange, m: string) => never): void {
+  const state = new Array<0 | 1 | 2>(stages.length).fill(0);
+  const visit = (i: number): void => {
+    state[i] = 1;
+    for (const e of stages[i]!.edges) {
+      if (e.on.kind !== 'stage') continue;
+      const j = e.on.index;
+      if (state[j] === 1) {
+        const name = (k: number) => parsed.stages[k]!.name ?? String(k);
+        fail(e.range, `circular dependency detected on stage: ${name(j)}`);
+      }
+      if (state[j] === 0) visit(j);
+    }
+    state[i] = 2;
+  };
+  for (let i = 0; i < stages.length; i++) if (state[i] === 0) visit(i);
+}

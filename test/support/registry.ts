@@ -367,6 +367,8 @@ export interface FaultRule {
   path?: RegExp;
   /** How many matching requests get the fault (default 1; Infinity for all). */
   times?: number;
+  /** How many matching requests to let through untouched first (default 0). */
+  after?: number;
   action: FaultAction;
 }
 
@@ -405,12 +407,16 @@ export interface FaultProxyOptions {
  */
 export async function startFaultProxy(upstream: string, opts: FaultProxyOptions = {}): Promise<FaultProxy> {
   const up = new URL(upstream);
-  const rules: Array<FaultRule & { left: number }> = [];
+  const rules: Array<FaultRule & { left: number; skip: number }> = [];
   const log: ProxyLogEntry[] = [];
   const server = http.createServer((req, res) => {
     const entry: ProxyLogEntry = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
     log.push(entry);
-    const rule = rules.find((r) => r.left > 0 && (!r.method || r.method === req.method) && (!r.path || r.path.test(req.url ?? '')));
+    let rule = rules.find((r) => r.left > 0 && (!r.method || r.method === req.method) && (!r.path || r.path.test(req.url ?? '')));
+    if (rule && rule.skip > 0) {
+      rule.skip -= 1;
+      rule = undefined;
+    }
     const action = rule?.action;
     if (rule) {
       rule.left -= 1;
@@ -466,16 +472,22 @@ export async function startFaultProxy(upstream: string, opts: FaultProxyOptions 
     upReq.on('error', () => res.destroy());
     if (action?.kind === 'drop-request') {
       let got = 0;
+      let cut = false;
+      const breakBoth = (): void => {
+        if (cut) return;
+        cut = true;
+        // Let the partial body reach the registry before the connection breaks, as a real
+        // network failure would have delivered what it had.
+        setTimeout(() => { upReq.destroy(); req.socket.destroy(); }, 200);
+      };
+      if (action.afterBytes <= 0) upReq.flushHeaders();
       req.on('data', (chunk: Buffer) => {
         const room = action.afterBytes - got;
-        if (room <= 0) return;
-        got += Math.min(room, chunk.length);
-        upReq.write(chunk.subarray(0, room));
-        if (got >= action.afterBytes) {
-          // Let the partial body reach the registry before the connection breaks, as a real
-          // network failure would have delivered what it had.
-          setTimeout(() => { upReq.destroy(); req.socket.destroy(); }, 200);
+        if (room > 0) {
+          got += Math.min(room, chunk.length);
+          upReq.write(chunk.subarray(0, room));
         }
+        if (got >= action.afterBytes) breakBoth();
       });
       req.on('end', () => { if (got < action.afterBytes) upReq.end(); });
       return;
@@ -488,7 +500,7 @@ export async function startFaultProxy(upstream: string, opts: FaultProxyOptions 
   const host = `${opts.hostname ?? '127.0.0.1'}:${port}`;
   return {
     host, url: `http://${host}`, log,
-    add: (rule) => { rules.push({ ...rule, left: rule.times ?? 1 }); },
+    add: (rule) => { rules.push({ ...rule, left: rule.times ?? 1, skip: rule.after ?? 0 }); },
     clear: () => { rules.length = 0; },
     stop: async () => {
       for (const s of sockets) s.destroy();

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 
 /** The machine and tool versions a set of figures belongs to. */
 export interface MachineInfo {
@@ -10,6 +10,8 @@ export interface MachineInfo {
   node: string;
   buildah: string;
   trowel: string;
+  /** 1, 5 and 15 minute load averages when the figures were taken: other work skews them. */
+  load: string;
 }
 
 function firstLine(file: string, args: string[], cwd?: string): string {
@@ -32,5 +34,6 @@ export function describeMachine(repo: string): MachineInfo {
     node: process.version,
     buildah: firstLine('buildah', ['--version']),
     trowel: `${version} (commit ${commit})`,
+    load: loadavg().map((l) => l.toFixed(2)).join(', '),
   };
 }

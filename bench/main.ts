@@ -71,6 +71,7 @@ async function bench(argv: readonly string[]): Promise<void> {
   process.once('SIGTERM', onSignal);
 
   const started = new Date();
+  const machine = describeMachine(REPO);
   const results: ScenarioResult[] = [];
   try {
     const rootfs = join(work, 'busybox-rootfs');
@@ -92,7 +93,7 @@ async function bench(argv: readonly string[]): Promise<void> {
   const total = (Date.now() - started.getTime()) / 1000;
   process.stdout.write(`done in ${total.toFixed(0)} s\n`);
   if (opts.write) {
-    const md = renderMarkdown(results, describeMachine(REPO), {
+    const md = renderMarkdown(results, machine, {
       mode: opts.quick ? 'quick' : 'full', warmup: opts.warmup, runs: opts.runs, only: opts.only, date: started,
     });
     await mkdir(dirname(opts.out), { recursive: true });

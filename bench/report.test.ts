@@ -17,7 +17,7 @@ function ok(wall: number[], rssKb = 10240): SideResult {
   return { status: 'ok', wallMs: summarize(wall), peakRssKb: summarize(wall.map(() => rssKb)) };
 }
 
-const machine: MachineInfo = { nproc: 2, memoryGiB: 23.4, kernel: '6.1.0', cpu: 'cpu', node: 'v20', buildah: 'buildah version 1.28.2', trowel: '0.1.0 (commit abc)' };
+const machine: MachineInfo = { nproc: 2, memoryGiB: 23.4, kernel: '6.1.0', cpu: 'cpu', node: 'v20', buildah: 'buildah version 1.28.2', trowel: '0.1.0 (commit abc)', load: '0.10, 0.20, 0.30' };
 
 test('ratio of medians and target verdicts', () => {
   const r: ScenarioResult = { scenario: scenario({ kind: 'ratio', max: 0.5 }), inputs: 'x', trowel: ok([100, 300, 200]), buildah: ok([500, 400, 450]) };
@@ -46,7 +46,7 @@ test('markdown has the machine, the mode and one escaped row per scenario', () =
   );
   assert.match(md, /Date: 2026-01-02T03:04:05Z/);
   assert.match(md, /Mode: quick \(inputs scaled to 1\/10/);
-  assert.match(md, /2 CPUs \(cpu\), 23\.4 GiB memory, Linux 6\.1\.0/);
+  assert.match(md, /2 CPUs \(cpu\), 23\.4 GiB memory, Linux 6\.1\.0; load average 0\.10, 0\.20, 0\.30/);
   const row = md.split('\n').find((l) => l.startsWith('| demo |'));
   assert.ok(row, 'row present');
   assert.match(row!, /demo \\\| piped/);

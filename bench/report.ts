@@ -101,7 +101,7 @@ export function renderMarkdown(results: readonly ScenarioResult[], machine: Mach
     '',
     `- Date: ${run.date.toISOString().replace(/\.\d+Z$/, 'Z')}`,
     `- Mode: ${run.mode}${run.mode === 'quick' ? ' (inputs scaled to 1/10 of the stated sizes)' : ''}; ${run.warmup} warm-up + ${run.runs} timed runs per tool, alternating trowel and buildah${run.only.length ? `; scenarios: ${run.only.join(', ')}` : ''}`,
-    `- Machine: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGiB} GiB memory, Linux ${machine.kernel}`,
+    `- Machine: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGiB} GiB memory, Linux ${machine.kernel}; load average ${machine.load} at the start`,
     `- Tools: ${machine.buildah} (\`--isolation chroot\` for run and bud, overlay driver); trowel ${machine.trowel}; Node ${machine.node}`,
     '',
     '| Scenario | What | State | Inputs | buildah wall | buildah RSS | trowel wall | trowel RSS | trowel/buildah | Target | Met |',

@@ -8,7 +8,7 @@ import type { Descriptor } from '../oci/descriptor.js';
 import type { ImageConfig, HistoryEntry } from '../oci/image-config.js';
 import type { Compression, ManifestFormat } from '../oci/media-types.js';
 import { diffLayer, writeLayer } from '../layers/index.js';
-import { buildManifest, configFor } from './image-manifest.js';
+import { buildManifest, configFor } from '../oci/manifest-convert.js';
 import { isMounted, mountContainer, unmountContainer } from './mount.js';
 import { getContainer, removeWorkingContainer } from './working-container.js';
 

@@ -1,7 +1,7 @@
 import type { Store } from '../storage/store.js';
 import type { ContainerRecord, ImageRecord } from '../storage/records.js';
 import type { ImageConfig } from '../oci/image-config.js';
-import { configFor } from './image-manifest.js';
+import { configFor } from '../oci/manifest-convert.js';
 import { isMounted } from './mount.js';
 
 /** The Docker-format view of a config, as buildah shows it under `Docker`. */

@@ -1,14 +1,14 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../storage/store.js';
-import type { ContainerRecord, ImageRecord } from '../storage/records.js';
+import type { ContainerRecord, ImageRecord, LayerRecord } from '../storage/records.js';
 import { findContainer, findImage } from '../storage/lookup.js';
 import { ConflictError } from '../storage/errors.js';
 import { hostPlatform } from '../oci/platform.js';
 import type { ImageConfig } from '../oci/image-config.js';
 import { InvalidArgumentError } from '../oci/error.js';
 import { workingContainerName } from './container-name.js';
-import { ensureImageUnpacked } from './unpack.js';
+import { mergeLayerRecords, unpackLayers } from './unpack.js';
 import { isMounted, unmountContainer } from './mount.js';
 
 export interface CreateContainerOptions {
@@ -42,12 +42,15 @@ export async function createWorkingContainer(store: Store, opts: CreateContainer
   let config = scratchConfig();
   let layers: ContainerRecord['layers'] = [];
   let annotations: Record<string, string> = {};
+  let records: LayerRecord[] = [];
   if (imageInput !== 'scratch') {
     image = findImage(store.images(), imageInput);
     if (image.kind !== 'image') throw new InvalidArgumentError(`create container from ${imageInput}: it is a manifest list, not an image`);
-    layers = await ensureImageUnpacked(store, image);
+    const manifest = store.readManifest(image);
     config = store.readConfig(image);
-    annotations = { ...(store.readManifest(image).annotations ?? {}) };
+    records = await unpackLayers(store, manifest, config);
+    layers = records.map((r) => r.diffID);
+    annotations = { ...(manifest.annotations ?? {}) };
   }
   const id = randomBytes(32).toString('hex');
   const paths = store.containerPaths(id);
@@ -68,6 +71,7 @@ export async function createWorkingContainer(store: Store, opts: CreateContainer
         created: new Date().toISOString(),
       };
       if (image) record.image = { id: image.id, name: image.names[0] ?? '', digest: image.digest };
+      mergeLayerRecords(state.layers, records);
       state.containers.push(record);
       return record;
     });

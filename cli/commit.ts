@@ -23,7 +23,7 @@ export function manifestFormat(flag: string | undefined): ManifestFormat {
 }
 
 const cmd: CommandModule<GlobalArgs, Args> = {
-  command: 'commit [options] <container> [image]',
+  command: 'commit <container> [image]',
   describe: 'Create an image from a working container',
   builder: (y) =>
     y

@@ -17,7 +17,7 @@ interface Args extends GlobalArgs {
 const list = { type: 'string', array: true } as const;
 
 const cmd: CommandModule<GlobalArgs, Args> = {
-  command: 'config [options] <container>',
+  command: 'config <container>',
   describe: 'Update image configuration settings of a working container',
   builder: (y) =>
     y

@@ -9,7 +9,7 @@ import { InvalidArgumentError, NotFoundError } from '../oci/error.js';
 interface Args extends GlobalArgs { name: string; type?: string; format?: string }
 
 const cmd: CommandModule<GlobalArgs, Args> = {
-  command: 'inspect [options] <name>',
+  command: 'inspect <name>',
   describe: 'Inspect the configuration of a container or image',
   builder: (y) =>
     y

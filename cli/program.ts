@@ -15,6 +15,8 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
   inspect: { describe: 'Inspect the configuration of a container or image', load: async () => (await import('./inspect.js')).default },
   tag: { describe: 'Add an additional name to a local image', load: async () => (await import('./tag.js')).default },
   rmi: { describe: 'Remove one or more images from local storage', load: async () => (await import('./rmi.js')).default },
+  push: { describe: 'Push an image to a specified destination', load: async () => (await import('./push.js')).default },
+  pull: { describe: 'Pull an image from the specified location', load: async () => (await import('./pull.js')).default },
   version: { describe: 'Display the trowel version information', load: async () => (await import('./version.js')).default },
   login: { describe: 'Login to a container registry', load: async () => (await import('./login.js')).default },
   logout: { describe: 'Logout of a container registry', load: async () => (await import('./logout.js')).default },
@@ -54,6 +56,7 @@ export async function runCli(argv: string[]): Promise<void> {
   const name = findCommand(argv);
   let y: Argv<GlobalArgs> = globalOptions(yargs(argv))
     .scriptName('trowel')
+    .parserConfiguration({ 'greedy-arrays': false })
     .strict()
     .demandCommand(1, 'missing command: see trowel --help')
     .recommendCommands()

@@ -6,3 +6,5 @@ export * from './platform.js';
 export * from './manifest.js';
 export * from './image-config.js';
 export * from './reference.js';
+export * from './manifest-convert.js';
+export * from './verify.js';

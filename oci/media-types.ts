@@ -12,6 +12,7 @@ export const MediaType = {
   dockerManifestSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
   dockerManifestSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
   dockerConfig: 'application/vnd.docker.container.image.v1+json',
+  dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar',
   dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
   dockerLayerForeignGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
 } as const;
@@ -42,7 +43,7 @@ export function layerMediaType(format: ManifestFormat, compression: Compression)
 
 /** The compression a layer media type implies, or undefined if the type is not a layer type. */
 export function layerCompression(mt: string): Compression | undefined {
-  if (mt === MediaType.ociLayer || mt === 'application/vnd.oci.image.layer.nondistributable.v1.tar') return 'none';
+  if (mt === MediaType.ociLayer || mt === MediaType.dockerLayer || mt === 'application/vnd.oci.image.layer.nondistributable.v1.tar') return 'none';
   if (mt.endsWith('+zstd')) return 'zstd';
   if (mt.endsWith('+gzip') || mt === MediaType.dockerLayerGzip || mt === MediaType.dockerLayerForeignGzip) return 'gzip';
   return undefined;

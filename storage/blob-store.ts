@@ -1,43 +1,12 @@
 import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { verifiedStream } from '../oci/verify.js';
 import { createHash } from 'node:crypto';
 import { DigestMismatchError, TrowelError } from '../oci/error.js';
 import { DigestingStream, digestAlgorithm, digestHex, sha256, type Digest } from '../oci/digest.js';
 import { ensureDir, tempName } from './atomic.js';
-
-/** A stream that checks, at its end, that what passed through has the expected digest and size. */
-export class VerifyingStream extends Transform {
-  private readonly hash;
-  private size = 0;
-
-  constructor(private readonly expected: Digest, private readonly expectedSize: number | undefined, private readonly subject: string) {
-    super();
-    this.hash = createHash(digestAlgorithm(expected));
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.size += chunk.length;
-    if (this.expectedSize !== undefined && this.size > this.expectedSize) {
-      cb(new TrowelError('SIZE_MISMATCH', `verify ${this.subject}: more than the expected ${this.expectedSize} bytes`));
-      return;
-    }
-    this.hash.update(chunk);
-    cb(null, chunk);
-  }
-
-  override _flush(cb: TransformCallback): void {
-    const actual = `${digestAlgorithm(this.expected)}:${this.hash.digest('hex')}`;
-    if (this.expectedSize !== undefined && this.size !== this.expectedSize) {
-      cb(new TrowelError('SIZE_MISMATCH', `verify ${this.subject}: size ${this.size}, expected ${this.expectedSize}`));
-    } else if (actual !== this.expected) {
-      cb(new DigestMismatchError(this.subject, this.expected, actual));
-    } else {
-      cb();
-    }
-  }
-}
 
 /**
  * Content-addressed blobs in OCI-layout form (`blobs/<alg>/<hex>`). Writes go to a temp file
@@ -65,10 +34,7 @@ export class BlobStore {
 
   /** A verified read stream; errors at its end if the file does not match its name. */
   open(digest: Digest, expectedSize?: number): Readable {
-    const file = createReadStream(this.path(digest));
-    const verify = new VerifyingStream(digest, expectedSize, `blob ${digest}`);
-    file.on('error', (e) => verify.destroy(e));
-    return file.pipe(verify);
+    return verifiedStream(createReadStream(this.path(digest)), expectedSize === undefined ? { digest } : { digest, size: expectedSize }, `blob ${digest}`);
   }
 
   /** Reads a small blob (manifest, config) whole, verified. */

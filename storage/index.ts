@@ -1,6 +1,6 @@
 export { Store } from './store.js';
 export type { ContainerRecord, ImageRecord, LayerRecord, StoreState } from './records.js';
-export { BlobStore, VerifyingStream } from './blob-store.js';
+export { BlobStore } from './blob-store.js';
 export { findImage, findContainer, normalizeImageName } from './lookup.js';
 export { resolveStoreRoot, type StoreLocation } from './paths.js';
 export * from './errors.js';

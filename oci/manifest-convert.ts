@@ -1,8 +1,8 @@
-import { MediaType, layerCompression, type ManifestFormat } from '../oci/media-types.js';
-import type { Descriptor } from '../oci/descriptor.js';
-import type { ImageManifest } from '../oci/manifest.js';
-import type { ImageConfig } from '../oci/image-config.js';
-import { TrowelError } from '../oci/error.js';
+import { MediaType, layerCompression, type ManifestFormat } from './media-types.js';
+import type { Descriptor } from './descriptor.js';
+import type { ImageManifest } from './manifest.js';
+import type { ImageConfig } from './image-config.js';
+import { TrowelError } from './error.js';
 
 /** Rewrites a layer descriptor's media type for the target manifest format. */
 export function layerDescriptorFor(format: ManifestFormat, desc: Descriptor): Descriptor {
@@ -14,7 +14,7 @@ export function layerDescriptorFor(format: ManifestFormat, desc: Descriptor): De
   if (compression === 'zstd') {
     throw new TrowelError('FORMAT_UNSUPPORTED', `write docker manifest: layer ${desc.digest} is zstd-compressed, which Docker schema 2 cannot describe; use --format oci`);
   }
-  const mediaType = compression === 'none' ? 'application/vnd.docker.image.rootfs.diff.tar' : MediaType.dockerLayerGzip;
+  const mediaType = compression === 'none' ? MediaType.dockerLayer : MediaType.dockerLayerGzip;
   return { mediaType, digest: desc.digest, size: desc.size };
 }
 

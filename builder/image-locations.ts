@@ -1,0 +1,56 @@
+import type { Store } from '../storage/store.js';
+import { findImage } from '../storage/lookup.js';
+import { NotImplementedError } from '../oci/error.js';
+import { formatReference, parseReference } from '../oci/reference.js';
+import { parseImageLocation, type ImageLocation } from '../registry/transports/parse.js';
+import { openFileDestination, openFileSource } from '../registry/transports/open-file.js';
+import type { ImageDestination, ImageSource } from '../registry/transports/types.js';
+import { StoreImageDestination, StoreImageSource } from './store-transport.js';
+
+/** Options for reaching registries (passed through to the docker transport). */
+export interface RegistryAccess {
+  tlsVerify?: boolean;
+  authfile?: string;
+  creds?: string;
+  certDir?: string;
+}
+
+/** Opens any location as an image source; `containers-storage:` reads the local store. */
+export async function openSource(store: Store, input: string, _access: RegistryAccess = {}): Promise<ImageSource> {
+  const loc = parseImageLocation(input);
+  if (loc.transport === 'containers-storage') return new StoreImageSource(store, findImage(store.images(), loc.reference));
+  if (loc.transport === 'docker') throw new NotImplementedError(`pulling from registries (${input})`);
+  return openFileSource(loc);
+}
+
+/** Opens any location as an image destination; `name` is the local image's name, for archives. */
+export function openDestination(store: Store, input: string, name: string | undefined, _access: RegistryAccess = {}): ImageDestination {
+  const loc = parseImageLocation(input);
+  if (loc.transport === 'containers-storage') return new StoreImageDestination(store, [formatReference(parseReference(loc.reference, { defaultDomain: 'localhost' }))]);
+  if (loc.transport === 'docker') throw new NotImplementedError(`pushing to registries (${input})`);
+  return openFileDestination(loc, loc.transport === 'docker-archive' ? name : undefined);
+}
+
+/**
+ * The local name a pulled image gets, as buildah names them: the reference for registries,
+ * the archive's tag for docker-archive, and `localhost/<path>` for layouts and directories.
+ */
+export function localNameFor(loc: ImageLocation, archiveTag?: string): string | undefined {
+  const tryName = (s: string) => {
+    try {
+      return formatReference(parseReference(s, { defaultDomain: 'localhost' }));
+    } catch {
+      return undefined;
+    }
+  };
+  switch (loc.transport) {
+    case 'docker':
+      return tryName(loc.reference.includes('/') && /[.:]|^localhost/.test(loc.reference.split('/')[0]!) ? loc.reference : `docker.io/${loc.reference}`);
+    case 'containers-storage':
+      return tryName(loc.reference);
+    case 'docker-archive':
+      return archiveTag ? tryName(archiveTag) : undefined;
+    default:
+      return tryName(`localhost/${loc.path.replace(/^\/+/, '').toLowerCase()}`);
+  }
+}

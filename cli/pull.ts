@@ -1,0 +1,53 @@
+import type { CommandModule } from 'yargs';
+import type { GlobalArgs } from './global-options.js';
+import { openStore, out } from './context.js';
+import { copyImage } from '../registry/copy.js';
+import { StoreImageDestination } from '../builder/store-transport.js';
+import { localNameFor, openSource } from '../builder/image-locations.js';
+import { parseImageLocation } from '../registry/transports/parse.js';
+import { parsePlatform } from '../oci/platform.js';
+import { TrowelError } from '../oci/error.js';
+
+interface Args extends GlobalArgs {
+  image: string; quiet?: boolean; 'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string;
+  platform?: string; arch?: string; os?: string; variant?: string; 'all-tags'?: boolean; policy?: string;
+}
+
+const cmd: CommandModule<GlobalArgs, Args> = {
+  command: 'pull <image>',
+  describe: 'Pull an image from the specified location',
+  builder: (y) =>
+    y
+      .positional('image', { type: 'string', demandOption: true })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: "don't output progress information" })
+      .option('tls-verify', { type: 'boolean', default: true, describe: 'require HTTPS and verify certificates' })
+      .option('authfile', { type: 'string' })
+      .option('creds', { type: 'string' })
+      .option('cert-dir', { type: 'string' })
+      .option('platform', { type: 'string', describe: 'OS/ARCH[/VARIANT] to pull from a manifest list' })
+      .option('arch', { type: 'string' })
+      .option('os', { type: 'string' })
+      .option('variant', { type: 'string' })
+      .option('policy', { type: 'string', choices: ['always', 'missing', 'never', 'newer'], describe: 'pull policy' }) as never,
+  handler: async (args) => {
+    const store = openStore(args);
+    const loc = parseImageLocation(args.image);
+    const src = await openSource(store, args.image, { tlsVerify: args['tls-verify'] !== false });
+    let archiveTag: string | undefined;
+    if (loc.transport === 'docker-archive') archiveTag = loc.ref;
+    const name = localNameFor(loc, archiveTag);
+    const dest = new StoreImageDestination(store, name ? [name] : []);
+    const log = (line: string) => {
+      if (!args.quiet) process.stderr.write(line + '\n');
+    };
+    let platform = args.platform ? parsePlatform(args.platform) : undefined;
+    if (!platform && (args.arch || args.os || args.variant)) {
+      platform = parsePlatform(`${args.os ?? 'linux'}/${args.arch ?? process.arch}${args.variant ? '/' + args.variant : ''}`);
+    }
+    log('Getting image source signatures');
+    await copyImage(src, dest, { onProgress: log, ...(platform ? { platform } : {}) });
+    if (!dest.image) throw new TrowelError('PULL_FAILED', `pull ${args.image}: no image was stored`);
+    out(dest.image.id);
+  },
+};
+export default cmd;

@@ -1,0 +1,47 @@
+import type { CommandModule } from 'yargs';
+import { writeFileSync } from 'node:fs';
+import type { GlobalArgs } from './global-options.js';
+import { openStore } from './context.js';
+import { findImage } from '../storage/lookup.js';
+import { copyImage } from '../registry/copy.js';
+import { StoreImageSource } from '../builder/store-transport.js';
+import { openDestination } from '../builder/image-locations.js';
+
+interface Args extends GlobalArgs {
+  image: string; destination?: string; quiet?: boolean; digestfile?: string; 'tls-verify'?: boolean;
+  authfile?: string; creds?: string; 'cert-dir'?: string; all?: boolean; format?: string;
+}
+
+const cmd: CommandModule<GlobalArgs, Args> = {
+  command: 'push <image> [destination]',
+  describe: 'Push an image to a specified destination',
+  builder: (y) =>
+    y
+      .positional('image', { type: 'string', demandOption: true })
+      .positional('destination', { type: 'string', describe: 'docker://REF (default), oci:DIR[:NAME], oci-archive:FILE[:NAME], docker-archive:FILE[:NAME], dir:DIR' })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: "don't output progress information" })
+      .option('digestfile', { type: 'string', describe: 'write the digest of the pushed manifest to the file' })
+      .option('tls-verify', { type: 'boolean', default: true, describe: 'require HTTPS and verify certificates' })
+      .option('authfile', { type: 'string', describe: 'path of the authentication file' })
+      .option('creds', { type: 'string', describe: 'USERNAME[:PASSWORD] for the registry' })
+      .option('cert-dir', { type: 'string', describe: 'certificates directory for the registry' })
+      .option('all', { type: 'boolean', describe: 'push all images of a manifest list' }) as never,
+  handler: async (args) => {
+    const store = openStore(args);
+    const image = findImage(store.images(), args.image);
+    const localName = image.names[0];
+    const dest = openDestination(store, args.destination ?? args.image, localName, {
+      tlsVerify: args['tls-verify'] !== false,
+      ...(args.authfile ? { authfile: args.authfile } : {}),
+      ...(args.creds ? { creds: args.creds } : {}),
+      ...(args['cert-dir'] ? { certDir: args['cert-dir'] } : {}),
+    });
+    const log = (line: string) => {
+      if (!args.quiet) process.stderr.write(line + '\n');
+    };
+    log('Getting image source signatures');
+    const result = await copyImage(new StoreImageSource(store, image), dest, { all: !!args.all, onProgress: log });
+    if (args.digestfile) writeFileSync(args.digestfile, result.manifest.digest);
+  },
+};
+export default cmd;

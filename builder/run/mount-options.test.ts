@@ -1,0 +1,46 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseMount, parseVolume } from './mount-options.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'trowel-mountopts-'));
+const file = join(dir, 'f');
+writeFileSync(file, 'x');
+const ctx = { cacheDir: join(dir, 'cache') };
+
+test('volume with options', () => {
+  assert.equal(parseVolume(`${dir}:/data:ro,nosuid,z`), { type: 'bind', source: dir, target: '/data', recursive: true, file: false, readonly: true, nosuid: true });
+  assert.equal(parseVolume(`${file}:/etc/thing`).file, true);
+});
+
+test('bad volumes', () => {
+  assert.throws(() => parseVolume('/nope-trowel:/x'), /parse --volume "\/nope-trowel:\/x": source \/nope-trowel: no such file or directory/);
+  assert.throws(() => parseVolume(`${dir}`), /want HOST-DIR:CONTAINER-DIR/);
+  assert.throws(() => parseVolume(`${dir}:rel`), /destination rel is not an absolute path/);
+  assert.throws(() => parseVolume(`${dir}:/x:bogus`), /unknown option bogus/);
+  assert.throws(() => parseVolume(`${dir}:/x:O`), /not supported yet/);
+});
+
+test('--mount bind, tmpfs and cache', () => {
+  assert.equal(parseMount(`type=bind,src=${dir},dst=/d,ro`, ctx), { type: 'bind', source: dir, target: '/d', readonly: true, recursive: true, file: false });
+  assert.equal(parseMount('type=tmpfs,target=/t,tmpfs-size=1m,tmpfs-mode=1777', ctx), { type: 'tmpfs', source: 'tmpfs', target: '/t', readonly: false, nosuid: true, nodev: true, data: 'size=1m,mode=1777' });
+  const c1 = parseMount('type=cache,target=/root/.cache,id=pip', ctx);
+  const c2 = parseMount('type=cache,target=/elsewhere,id=pip', ctx);
+  assert.is(c1.source, c2.source, 'same id, same directory');
+  assert.ok(existsSync(c1.source));
+  assert.is.not(parseMount('type=cache,target=/other', ctx).source, c1.source);
+});
+
+test('bad --mount specs', () => {
+  assert.throws(() => parseMount('type=nfs,target=/x', ctx), /unknown mount type nfs/);
+  assert.throws(() => parseMount('type=tmpfs', ctx), /missing destination/);
+  assert.throws(() => parseMount('type=tmpfs,target=/x,color=red', ctx), /unknown option color/);
+  assert.throws(() => parseMount('type=tmpfs,target=/x,tmpfs-size=big', ctx), /tmpfs-size big is not a size/);
+  assert.throws(() => parseMount('type=bind,target=/x', ctx), /missing source/);
+  assert.throws(() => parseMount('type=secret,id=a,target=/x', ctx), /not supported yet/);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+test.run();

@@ -1,0 +1,146 @@
+/**
+ * `-v/--volume` and `--mount` as buildah spells them, turned into container mounts for the
+ * helper. Bind sources are host paths that must exist; targets are absolute container paths
+ * (the helper resolves them inside the root). Cache mounts are directories kept under the
+ * store, shared by id across runs.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { isAbsolute, join, normalize } from 'node:path';
+import { InvalidArgumentError, NotImplementedError } from '../../oci/error.js';
+import type { ContainerMount } from '../../native/runner.js';
+
+/** Where cache mounts live (one directory per id). */
+export interface MountContext {
+  cacheDir: string;
+}
+
+function bad(flag: string, spec: string, cause: string): InvalidArgumentError {
+  return new InvalidArgumentError(`parse ${flag} ${JSON.stringify(spec)}: ${cause}`);
+}
+
+function checkTarget(flag: string, spec: string, target: string | undefined): string {
+  if (!target) throw bad(flag, spec, 'missing destination');
+  if (!isAbsolute(target)) throw bad(flag, spec, `destination ${target} is not an absolute path`);
+  const t = normalize(target);
+  if (t === '/') throw bad(flag, spec, 'destination cannot be /');
+  return t;
+}
+
+function checkSource(flag: string, spec: string, source: string | undefined): { path: string; file: boolean } {
+  if (!source) throw bad(flag, spec, 'missing source');
+  if (!isAbsolute(source)) throw bad(flag, spec, `source ${source} is not an absolute path`);
+  if (!existsSync(source)) throw bad(flag, spec, `source ${source}: no such file or directory`);
+  return { path: source, file: !statSync(source).isDirectory() };
+}
+
+/**
+ * Parses `HOST:CONTAINER[:OPTIONS]` where OPTIONS is a comma list of ro, rw, z, Z, nosuid,
+ * nodev, noexec, bind, rbind and propagation modes (accepted, all binds are private here).
+ * @throws InvalidArgumentError for a malformed spec or a missing source; NotImplementedError
+ *   for the `O` (overlay) and `U` (chown) options.
+ */
+export function parseVolume(spec: string): ContainerMount {
+  const parts = spec.split(':');
+  if (parts.length < 2 || parts.length > 3) throw bad('--volume', spec, 'want HOST-DIR:CONTAINER-DIR[:OPTIONS]');
+  const src = checkSource('--volume', spec, parts[0]);
+  const m: ContainerMount = { type: 'bind', source: src.path, target: checkTarget('--volume', spec, parts[1]), recursive: true, file: src.file };
+  for (const o of (parts[2] ?? '').split(',').filter(Boolean)) {
+    if (o === 'ro') m.readonly = true;
+    else if (o === 'rw') m.readonly = false;
+    else if (o === 'nosuid' || o === 'nodev' || o === 'noexec') m[o] = true;
+    else if (o === 'bind') m.recursive = false;
+    else if (o === 'rbind') m.recursive = true;
+    else if (['z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'suid', 'dev', 'exec'].includes(o)) continue;
+    else if (o === 'O') throw new NotImplementedError('overlay volumes (-v …:O)');
+    else if (o === 'U') throw new NotImplementedError('chowning volumes (-v …:U)');
+    else throw bad('--volume', spec, `unknown option ${o}`);
+  }
+  return m;
+}
+
+function keyValues(flag: string, spec: string): Map<string, string> {
+  const kv = new Map<string, string>();
+  for (const field of spec.split(',')) {
+    if (!field) continue;
+    const eq = field.indexOf('=');
+    const key = (eq < 0 ? field : field.slice(0, eq)).trim();
+    if (kv.has(key)) throw bad(flag, spec, `${key} given twice`);
+    kv.set(key, eq < 0 ? 'true' : field.slice(eq + 1));
+  }
+  return kv;
+}
+
+function bool(flag: string, spec: string, key: string, v: string): boolean {
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw bad(flag, spec, `${key}=${v} is not true or false`);
+}
+
+function take(kv: Map<string, string>, ...keys: string[]): string | undefined {
+  for (const k of keys) {
+    const v = kv.get(k);
+    if (v !== undefined) {
+      kv.delete(k);
+      return v;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Parses `--mount type=bind|tmpfs|cache,…` with buildah's keys: source/src, destination/dst/
+ * target, ro/readonly, bind-propagation, tmpfs-size, tmpfs-mode, id, sharing, mode, uid, gid.
+ * @throws InvalidArgumentError naming the spec for unknown types or keys and bad values.
+ */
+export function parseMount(spec: string, ctx: MountContext): ContainerMount {
+  const flag = '--mount';
+  const kv = keyValues(flag, spec);
+  const type = take(kv, 'type') ?? 'bind';
+  const target = checkTarget(flag, spec, take(kv, 'destination', 'dst', 'target'));
+  const roText = take(kv, 'ro', 'readonly');
+  const readonly = roText === undefined ? false : bool(flag, spec, 'ro', roText);
+  let m: ContainerMount;
+  switch (type) {
+    case 'bind': {
+      const src = checkSource(flag, spec, take(kv, 'source', 'src'));
+      m = { type: 'bind', source: src.path, target, readonly, recursive: true, file: src.file };
+      take(kv, 'bind-propagation', 'relabel', 'z', 'Z');
+      const nonrec = take(kv, 'bind-nonrecursive');
+      if (nonrec !== undefined) m.recursive = !bool(flag, spec, 'bind-nonrecursive', nonrec);
+      break;
+    }
+    case 'tmpfs': {
+      const data: string[] = [];
+      const size = take(kv, 'tmpfs-size', 'size');
+      if (size !== undefined) {
+        if (!/^\d+[kmgKMG%]?$/.test(size)) throw bad(flag, spec, `tmpfs-size ${size} is not a size`);
+        data.push(`size=${size}`);
+      }
+      const mode = take(kv, 'tmpfs-mode', 'mode');
+      if (mode !== undefined) {
+        if (!/^[0-7]{1,4}$/.test(mode)) throw bad(flag, spec, `tmpfs-mode ${mode} is not an octal mode`);
+        data.push(`mode=${mode}`);
+      }
+      m = { type: 'tmpfs', source: 'tmpfs', target, readonly, nosuid: true, nodev: true, ...(data.length ? { data: data.join(',') } : {}) };
+      break;
+    }
+    case 'cache': {
+      const id = take(kv, 'id') ?? target;
+      take(kv, 'sharing', 'mode', 'uid', 'gid');
+      if (kv.has('from')) throw new NotImplementedError('cache mounts from an image or stage (--mount type=cache,from=…)');
+      const dir = join(ctx.cacheDir, createHash('sha256').update(id).digest('hex').slice(0, 32));
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      m = { type: 'bind', source: dir, target, readonly, recursive: false };
+      break;
+    }
+    case 'secret':
+    case 'ssh':
+      throw new NotImplementedError(`--mount type=${type}`);
+    default:
+      throw bad(flag, spec, `unknown mount type ${type} (want bind, tmpfs or cache)`);
+  }
+  const left = [...kv.keys()];
+  if (left.length > 0) throw bad(flag, spec, `unknown option ${left[0]}`);
+  return m;
+}

@@ -1,0 +1,181 @@
+import { chmodSync, copyFileSync, constants as fsc, lchownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, lutimesSync, utimesSync, renameSync, openSync, readSync, closeSync, createReadStream, type Stats } from 'node:fs';
+import { basename, isAbsolute, join, posix, relative, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { TrowelError } from '../oci/error.js';
+import { applyLayer, detectCompression } from '../layers/index.js';
+import { expandGlob, hasGlobMeta } from './glob.js';
+import { resolveInRoot } from './root-path.js';
+
+/** A COPY/ADD source that is missing, outside the context, or otherwise unusable. */
+export class CopySourceError extends TrowelError {
+  constructor(readonly source: string, why: string) {
+    super('COPY_SOURCE', `copy ${source}: ${why}`);
+  }
+}
+
+export interface CopyOptions {
+  /** Host paths or patterns; relative ones are taken from `contextDir`. */
+  sources: string[];
+  /** Container path; relative to `workingDir`. A trailing `/` makes it a directory. */
+  dest: string;
+  contextDir: string;
+  /** Refuse sources that resolve outside `contextDir` (bud's rule). */
+  confineToContext?: boolean;
+  /** Owner for everything copied (default 0:0, as buildah copies). */
+  owner?: { uid: number; gid: number };
+  /** Mode for everything copied (files and dirs). */
+  chmod?: number;
+  /** ADD: extract local tar archives (plain, gzip, zstd, xz, bzip2) into the destination. */
+  extractArchives?: boolean;
+  /** The container's working directory, for relative destinations. */
+  workingDir?: string;
+}
+
+/** Reads the first bytes of a file, to recognise archives by magic. */
+function head(path: string, n = 264): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    return buf.subarray(0, readSync(fd, buf, 0, n, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+type ArchiveKind = 'tar' | 'gzip' | 'zstd' | 'xz' | 'bzip2';
+
+/** The kind of tar archive a file is, or undefined if it is not one (then ADD copies it as is). */
+export function archiveKind(path: string): ArchiveKind | undefined {
+  const h = head(path);
+  if (h.length >= 6 && h.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (h.length >= 3 && h.subarray(0, 3).toString('latin1') === 'BZh') return 'bzip2';
+  const c = detectCompression(h);
+  if (c === 'gzip') return 'gzip';
+  if (c === 'zstd') return 'zstd';
+  if (h.length >= 263 && h.subarray(257, 262).toString('latin1') === 'ustar') return 'tar';
+  return undefined;
+}
+
+/** A stream of the archive with xz/bzip2 undone by Debian's tools; gzip/zstd/plain go to applyLayer as they are. */
+function archiveStream(path: string, kind: ArchiveKind): Readable {
+  if (kind !== 'xz' && kind !== 'bzip2') return createReadStream(path);
+  const child = spawn(kind === 'xz' ? 'xz' : 'bzip2', ['-dc', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  child.on('close', (code) => {
+    if (code !== 0) child.stdout.destroy(new CopySourceError(path, `${kind} -d failed: ${err.trim() || `exit ${code}`}`));
+  });
+  return child.stdout;
+}
+
+function setOwnerAndMode(path: string, st: Stats, opts: CopyOptions, isLink: boolean): void {
+  const owner = opts.owner ?? { uid: 0, gid: 0 };
+  lchownSync(path, owner.uid, owner.gid);
+  if (!isLink) {
+    chmodSync(path, opts.chmod ?? st.mode & 0o7777);
+    utimesSync(path, st.atime, st.mtime);
+  } else {
+    lutimesSync(path, st.atime, st.mtime);
+  }
+}
+
+/** Copies one host entry (not following a symlink) to `target` inside the root. */
+function copyEntry(src: string, target: string, opts: CopyOptions): void {
+  const st = lstatSync(src);
+  let existing: Stats | undefined;
+  try {
+    existing = lstatSync(target);
+  } catch {
+    /* nothing there */
+  }
+  if (st.isDirectory()) {
+    if (existing && !existing.isDirectory()) rmSync(target, { force: true });
+    if (!existing || !existing.isDirectory()) mkdirSync(target, { mode: 0o755 });
+    for (const name of readdirSync(src).sort()) copyEntry(join(src, name), join(target, name), opts);
+    setOwnerAndMode(target, st, opts, false);
+    return;
+  }
+  if (existing) rmSync(target, { recursive: true, force: true });
+  if (st.isSymbolicLink()) {
+    symlinkSync(readlinkSync(src), target);
+    setOwnerAndMode(target, st, opts, true);
+  } else if (st.isFile()) {
+    copyFileSync(src, target, fsc.COPYFILE_FICLONE);
+    setOwnerAndMode(target, st, opts, false);
+  } else {
+    throw new CopySourceError(src, 'only files, directories and symlinks can be copied');
+  }
+}
+
+/** Expands sources (globs included) to absolute host paths, checking they exist. */
+function expandSources(opts: CopyOptions): string[] {
+  const context = resolve(opts.contextDir);
+  const out: string[] = [];
+  for (const source of opts.sources) {
+    const abs = isAbsolute(source) && !opts.confineToContext ? source : join(context, source);
+    if (opts.confineToContext) {
+      const rel = relative(context, abs);
+      if (rel.startsWith('..') || isAbsolute(rel)) throw new CopySourceError(source, 'the path is outside the build context');
+    }
+    if (hasGlobMeta(source)) {
+      const base = isAbsolute(source) && !opts.confineToContext ? '/' : context;
+      const pattern = isAbsolute(source) && !opts.confineToContext ? source.slice(1) : source;
+      const matches = expandGlob(base, pattern).map((m) => join(base, m));
+      if (matches.length === 0) throw new CopySourceError(source, 'no items matching glob');
+      out.push(...matches);
+      continue;
+    }
+    try {
+      statSync(abs);
+    } catch {
+      throw new CopySourceError(source, `no such file or directory (looked for ${abs})`);
+    }
+    out.push(abs);
+  }
+  return out;
+}
+
+/**
+ * Copies host files into a container root (the merged view) with buildah's `copy`/`add`
+ * rules: a directory source copies its contents; several sources or a trailing `/` make the
+ * destination a directory; missing parents are created; ADD extracts local archives. The
+ * destination is resolved through the container's own symlinks with the root as `/`, so
+ * nothing lands outside `root`.
+ */
+export async function copyIntoRoot(root: string, opts: CopyOptions): Promise<void> {
+  const sources = expandSources(opts);
+  const destPath = posix.isAbsolute(opts.dest) ? opts.dest : posix.join(opts.workingDir || '/', opts.dest);
+  const wantsDir = opts.dest.endsWith('/') || opts.dest === '.' || sources.length > 1;
+  const destResolved = resolveInRoot(root, destPath, { followLast: true, createParents: true });
+  let destIsDir = wantsDir;
+  try {
+    destIsDir ||= statSync(destResolved).isDirectory();
+  } catch {
+    /* a new path */
+  }
+  for (const src of sources) {
+    const st = statSync(src);
+    if (st.isDirectory() || destIsDir) {
+      mkdirSync(destResolved, { recursive: true, mode: 0o755 });
+    }
+    if (st.isDirectory()) {
+      for (const name of readdirSync(src).sort()) copyEntry(join(src, name), join(destResolved, name), opts);
+      continue;
+    }
+    const kind = opts.extractArchives ? archiveKind(src) : undefined;
+    if (kind) {
+      mkdirSync(destResolved, { recursive: true, mode: 0o755 });
+      await applyLayer(archiveStream(src, kind), destResolved, { mode: 'flatten' });
+      continue;
+    }
+    const target = destIsDir ? join(destResolved, basename(src)) : destResolved;
+    // The top-level source is followed (it is the file the user named); nested links are kept.
+    // Written beside the target then renamed, so a failed copy never leaves a truncated file.
+    const tmp = `${target}.trowel-tmp-${process.pid}`;
+    copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
+    rmSync(target, { recursive: true, force: true });
+    renameSync(tmp, target);
+    setOwnerAndMode(target, st, opts, false);
+  }
+}

@@ -1,0 +1,3 @@
+import { copyCommand } from './copy.js';
+
+export default copyCommand('add');

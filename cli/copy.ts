@@ -1,0 +1,44 @@
+import type { CommandModule } from 'yargs';
+import type { GlobalArgs } from './global-options.js';
+import { openStore } from './context.js';
+import { copyIntoContainer } from '../builder/copy-into-container.js';
+import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
+
+export interface CopyArgs extends GlobalArgs { container: string; paths: string[]; chown?: string; chmod?: string; contextdir?: string; quiet?: boolean; from?: string }
+
+/** Builds `copy` or `add`: the same command, `add` also extracting local archives. */
+export function copyCommand(name: 'copy' | 'add'): CommandModule<GlobalArgs, CopyArgs> {
+  return {
+    command: `${name} <container> <paths..>`,
+    describe: name === 'copy' ? 'Copy content into a working container' : 'Add content to a working container, extracting local archives',
+    builder: (y) =>
+      y
+        .positional('container', { type: 'string', demandOption: true })
+        .positional('paths', { type: 'string', array: true, demandOption: true, describe: 'SRC… [DEST]' })
+        .option('chown', { type: 'string', describe: 'set USER[:GROUP] ownership of the copied content' })
+        .option('chmod', { type: 'string', describe: 'set the mode of the copied content (octal)' })
+        .option('contextdir', { type: 'string', describe: 'directory relative sources are taken from' })
+        .option('quiet', { alias: 'q', type: 'boolean', describe: "don't output a digest of the copied content" })
+        .option('from', { type: 'string', describe: 'copy from this container or image instead of the host' }) as never,
+    handler: async (args) => {
+      if (args.from) throw new NotImplementedError(`${name} --from`);
+      const paths = args.paths;
+      if (paths.length === 0) throw new InvalidArgumentError(`${name}: src must be specified`);
+      for (const p of paths) {
+        if (/^https?:\/\//.test(p)) throw new NotImplementedError(`${name} from a URL (${p})`);
+      }
+      const sources = paths.length === 1 ? paths : paths.slice(0, -1);
+      const dest = paths.length === 1 ? undefined : paths[paths.length - 1];
+      await copyIntoContainer(openStore(args), args.container, {
+        sources,
+        ...(dest !== undefined ? { dest } : {}),
+        ...(args.contextdir ? { contextDir: args.contextdir } : {}),
+        ...(args.chown ? { chown: args.chown } : {}),
+        ...(args.chmod ? { chmod: args.chmod } : {}),
+        extractArchives: name === 'add',
+      });
+    },
+  };
+}
+
+export default copyCommand('copy');

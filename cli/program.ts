@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
   add: { describe: 'Add content to a working container, extracting local archives', load: async () => (await import('./add.js')).default },
   push: { describe: 'Push an image to a specified destination', load: async () => (await import('./push.js')).default },
   pull: { describe: 'Pull an image from the specified location', load: async () => (await import('./pull.js')).default },
+  info: { describe: 'Display trowel system information', load: async () => (await import('./info.js')).default },
   version: { describe: 'Display the trowel version information', load: async () => (await import('./version.js')).default },
   login: { describe: 'Login to a container registry', load: async () => (await import('./login.js')).default },
   logout: { describe: 'Logout of a container registry', load: async () => (await import('./logout.js')).default },

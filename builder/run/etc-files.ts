@@ -1,0 +1,81 @@
+/**
+ * The /etc/hosts, /etc/resolv.conf and /etc/hostname a RUN sees. They are generated into a
+ * per-run directory on the host and bind-mounted over the container's paths, so they never
+ * end up in the upper dir or a layer.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerMount } from '../../native/runner.js';
+import { readLayeredFile, type LayerDirs } from './layered-file.js';
+
+/** Addresses slirp4netns gives a private network (its defaults). */
+export const SLIRP = { containerIp: '10.0.2.100', hostIp: '10.0.2.2', dns: '10.0.2.3' } as const;
+
+/** What the generated files depend on. */
+export interface EtcFilesInput {
+  hostname: string;
+  network: 'host' | 'none' | 'private';
+  layers: LayerDirs;
+  /** The host's resolv.conf text (default: read /etc/resolv.conf). */
+  hostResolvConf?: string;
+  /** Extra `--add-host` entries, `name:ip`. */
+  addHosts?: string[];
+}
+
+/** The image's /etc/hosts (or localhost lines) plus the container's own name and the host's. */
+export function hostsFile(input: EtcFilesInput): string {
+  let base = readLayeredFile(input.layers, '/etc/hosts') ?? '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n';
+  if (!base.endsWith('\n')) base += '\n';
+  const extra: string[] = [];
+  for (const h of input.addHosts ?? []) {
+    const i = h.indexOf(':');
+    extra.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
+  }
+  if (input.network === 'private') {
+    extra.push(`${SLIRP.hostIp}\thost.containers.internal`);
+    extra.push(`${SLIRP.containerIp}\t${input.hostname}`);
+  } else {
+    extra.push(`127.0.1.1\t${input.hostname}`);
+  }
+  return base + extra.join('\n') + '\n';
+}
+
+/**
+ * The host's resolv.conf; on a private network, loopback name servers (systemd-resolved,
+ * dnsmasq) are unreachable, so slirp4netns's forwarder replaces them.
+ */
+export function resolvConf(input: EtcFilesInput): string {
+  let text = input.hostResolvConf;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      text = '';
+    }
+  }
+  if (input.network !== 'private') return text;
+  const lines = text.split('\n');
+  const kept = lines.filter((l) => !/^\s*nameserver\s+(127\.|::1\s*$)/.test(l));
+  const hasServer = kept.some((l) => /^\s*nameserver\s/.test(l));
+  return (hasServer ? kept : [`nameserver ${SLIRP.dns}`, ...kept]).join('\n').replace(/\n*$/, '\n');
+}
+
+/**
+ * Writes hosts, resolv.conf and hostname into `dir` and returns the bind mounts for them,
+ * skipping any path the user mounts something on already.
+ */
+export function etcFileMounts(dir: string, input: EtcFilesInput, taken: Set<string>): ContainerMount[] {
+  const files: Array<[string, string]> = [
+    ['/etc/hosts', hostsFile(input)],
+    ['/etc/resolv.conf', resolvConf(input)],
+    ['/etc/hostname', `${input.hostname}\n`],
+  ];
+  const mounts: ContainerMount[] = [];
+  for (const [target, text] of files) {
+    if (taken.has(target)) continue;
+    const source = join(dir, target.slice('/etc/'.length));
+    writeFileSync(source, text, { mode: 0o644 });
+    mounts.push({ type: 'bind', source, target, file: true });
+  }
+  return mounts;
+}

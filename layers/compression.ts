@@ -3,6 +3,7 @@ import { Duplex, PassThrough, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import type { Compression } from '../oci/media-types.js';
 import { TrowelError } from '../oci/error.js';
+import { ParallelGzip } from './parallel-gzip.js';
 
 /** Default levels: gzip 1 (several times faster than 6 for a few % more bytes; see bench/), zstd 3. */
 export const DEFAULT_LEVEL: Record<Exclude<Compression, 'none'>, number> = { gzip: 1, zstd: 3 };
@@ -28,8 +29,8 @@ export function detectCompression(head: Uint8Array): Compression {
 }
 
 /**
- * A stream that compresses what is written to it. gzip: zlib (output is deterministic: no
- * name, mtime 0). zstd: zlib when this Node has it, else the `zstd` binary, single-threaded so
+ * A stream that compresses what is written to it. gzip: zlib, in parallel blocks (output is
+ * deterministic: no name, mtime 0, fixed block size). zstd: zlib when this Node has it, else the `zstd` binary, single-threaded so
  * output does not depend on the machine's core count. none: a pass-through.
  */
 export function createCompressor(compression: Compression, level?: number): Duplex {
@@ -37,7 +38,7 @@ export function createCompressor(compression: Compression, level?: number): Dupl
     case 'none':
       return new PassThrough();
     case 'gzip':
-      return zlib.createGzip({ level: level ?? DEFAULT_LEVEL.gzip });
+      return createGzipCompressor(level ?? DEFAULT_LEVEL.gzip);
     case 'zstd': {
       const z = zlib as unknown as ZstdZlib;
       const lvl = level ?? DEFAULT_LEVEL.zstd;
@@ -47,6 +48,15 @@ export function createCompressor(compression: Compression, level?: number): Dupl
       return processStream('zstd', ['-q', '-c', `-${lvl}`, '-T1', '--no-progress']);
     }
   }
+}
+
+/**
+ * gzip on all cores (ParallelGzip) when this Node has zlib.crc32 (20.15+), else zlib's
+ * single-threaded stream.
+ */
+function createGzipCompressor(level: number): Duplex {
+  if (typeof (zlib as { crc32?: unknown }).crc32 === 'function') return new ParallelGzip({ level });
+  return zlib.createGzip({ level });
 }
 
 /** A stream that decompresses what is written to it. */

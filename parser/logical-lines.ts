@@ -103,10 +103,10 @@ export function scanLogicalLines(text: string, filename: string): ScannedFile {
     endings.push(cr ? '\r\n' : '\n');
     start = nl + 1;
   }
-  let bomShift = 0;
+
   if (physical.length > 0 && physical[0]!.startsWith('\uFEFF')) {
     physical[0] = physical[0]!.slice(1);
-    bomShift = 1;
+
   }
 
   const scan = scanDirectives(physical);
@@ -123,7 +123,7 @@ export function scanLogicalLines(text: string, filename: string): ScannedFile {
     if (isCommentLine(raw)) continue;
     const lead = LEADING_WS.exec(raw)![0].length;
     let first = raw.slice(lead);
-    const segments: Segment[] = [{ offset: 0, line: lineNo, column: lead + 1 + (lineNo === 1 ? bomShift : 0) }];
+    const segments: Segment[] = [{ offset: 0, line: lineNo, column: lead + 1 }];
     let ended = !continuation.test(first);
     if (!ended) first = first.replace(continuation, '');
     if (ended && first === '') continue;

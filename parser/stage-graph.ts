@@ -112,9 +112,10 @@ export function buildStageGraph(parsed: ParsedContainerfile, options: StageGraph
     return r.value;
   };
 
-  const stageList = parsed.stages.map((s) => s.name).filter((n) => n !== undefined).join(', ') || 'none named';
+  const names = parsed.stages.flatMap((s) => (s.name !== undefined ? [s.name] : []));
+  const stageList = names.length > 0 ? `named stages: ${names.join(', ')}` : 'the file names no stages';
   const resolveFromRef = (stage: Stage, value: string, range: SourceRange, via: 'copy' | 'mount'): StageEdge['on'] => {
-    const flag = via === 'copy' ? '--from' : 'from';
+    const flag = via === 'copy' ? 'COPY --from' : 'RUN --mount from';
     if (/^\d+$/.test(value)) {
       const index = Number(value);
       if (index >= parsed.stages.length) fail(range, `${flag}=${value}: invalid stage index ${index} (the file has ${parsed.stages.length} stages)`);
@@ -123,7 +124,9 @@ export function buildStageGraph(parsed: ParsedContainerfile, options: StageGraph
     const named = byName.get(value.toLowerCase());
     if (named) return { kind: 'stage', index: named.index };
     if (/[/:@]/.test(value)) return { kind: 'image', reference: value };
-    return fail(range, `${flag}=${value}: no stage named "${value}" (stages: ${stageList}); `
+    const close = names.find((n) => editDistance(n, value.toLowerCase()) <= 2);
+    const hint = close !== undefined ? `did you mean "${close}"? ` : '';
+    return fail(range, `${flag}=${value}: no stage named "${value}" (${stageList}); ${hint}`
       + `to use an image, write its full reference, e.g. docker.io/library/${value}:latest`);
   };
 
@@ -171,7 +174,7 @@ export function buildStageGraph(parsed: ParsedContainerfile, options: StageGraph
     const named = byName.get(t.toLowerCase());
     if (named) target = named.index;
     else if (/^\d+$/.test(t) && Number(t) < stages.length) target = Number(t);
-    else throw new InvalidArgumentError(`select build target "${t}": no such stage in ${file} (stages: ${stageList})`);
+    else throw new InvalidArgumentError(`select build target "${t}": no such stage in ${file} (${stageList})`);
   }
 
   const mark = (i: number) => {
@@ -207,8 +210,9 @@ export function buildStageGraph(parsed: ParsedContainerfile, options: StageGraph
 
   const used = new Set<string>();
   for (const a of parsed.globalArgs) for (const d of a.args) used.add(d.name);
-  for (const i of needed) {
-    for (const ins of parsed.stages[i]!.instructions) {
+  // Like buildah, an ARG in any stage consumes the build arg, even in a stage --target skips.
+  for (const stage of parsed.stages) {
+    for (const ins of stage.instructions) {
       const arg = ins.kind === 'arg' ? ins : ins.kind === 'onbuild' && ins.trigger.kind === 'arg' ? ins.trigger : undefined;
       if (arg) for (const d of arg.args) used.add(d.name);
     }
@@ -262,4 +266,17 @@ function detectCycle(stages: GraphStage[], parsed: ParsedContainerfile, fail: (r
     state[i] = 2;
   };
   for (let i = 0; i < stages.length; i++) if (state[i] === 0) visit(i);
+}
+
+/** Levenshtein distance, for "did you mean" hints on stage names. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
 }

@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { FileType, lgetxattr, lsetxattr, mknod } from '../native/index.js';
 import { sha256 } from '../oci/digest.js';
 import { applyLayer } from './apply.js';
+import { CompressionError } from './compression.js';
 import { diffLayer } from './diff.js';
 import { LayerApplyError, LayerFormatError, LayerPathError } from './errors.js';
 import {
@@ -345,6 +346,15 @@ test('garbage and corrupted gzip fail with one clear error', async () => {
   gz[gz.length - 6] = gz[gz.length - 6]! ^ 0xff; // break the CRC/length trailer
   const msg2 = await apply(gz).then(() => '', (e: Error) => (assert.instance(e, LayerFormatError), e.message));
   assert.match(msg2, /^read layer: gzip data: /);
+});
+
+test('corrupted zstd fails with one clear CompressionError line', async () => {
+  const zst = execFileSync('zstd', ['-q', '-c'], { input: makeTar([{ name: 'f', content: 'y'.repeat(5000) }]) });
+  zst[zst.length - 3] = zst[zst.length - 3]! ^ 0xff;
+  const err = await apply(zst).then(() => undefined, (e: Error) => e);
+  assert.instance(err, CompressionError);
+  assert.match(err!.message, /^zstd decompress: /);
+  assert.not.match(err!.message, /\n/);
 });
 
 test('readlink of applied symlinks keeps their exact target', async () => {

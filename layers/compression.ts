@@ -30,8 +30,7 @@ export function detectCompression(head: Uint8Array): Compression {
 
 /**
  * A stream that compresses what is written to it. gzip: zlib, in parallel blocks (output is
- * deterministic: no name, mtime 0, fixed block size). zstd: zlib when this Node has it, else the `zstd` binary, single-threaded so
- * output does not depend on the machine's core count. none: a pass-through.
+ * deterministic: no name, mtime 0, fixed block size). zstd: zlib when this Node has it, else the `zstd` binary on all cores. none: a pass-through.
  */
 export function createCompressor(compression: Compression, level?: number): Duplex {
   switch (compression) {
@@ -45,7 +44,9 @@ export function createCompressor(compression: Compression, level?: number): Dupl
       if (z.createZstdCompress) {
         return z.createZstdCompress({ params: { [z.constants.ZSTD_c_compressionLevel ?? 100]: lvl } });
       }
-      return processStream('zstd', ['-q', '-c', `-${lvl}`, '-T1', '--no-progress']);
+      // -T0: all cores. zstd's multi-threaded output does not depend on the thread count (and
+      // input always comes through a pipe, so the unknown-size parameters are always the same).
+      return processStream('zstd', ['-q', '-c', `-${lvl}`, '-T0', '--no-progress']);
     }
   }
 }

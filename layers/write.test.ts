@@ -81,6 +81,13 @@ test('two writes of the same content with the same timestamp give the same diges
   assert.equal(a, b);
 });
 
+test('zstd output is deterministic too', async () => {
+  const run = async () => writeLayer(diffLayer(join(base, 'tree'), { timestamp: 1234 }), memorySink().sink, { compression: 'zstd' });
+  const a = await run();
+  writeFileSync(join(base, 'tree', 'small'), 'hello');
+  assert.equal(await run(), a);
+});
+
 test('level changes the output; level 9 is no larger than level 1', async () => {
   const l1 = await writeLayer(diffLayer(join(base, 'tree'), { timestamp: 0 }), memorySink().sink, { level: 1 });
   const l9 = await writeLayer(diffLayer(join(base, 'tree'), { timestamp: 0 }), memorySink().sink, { level: 9 });

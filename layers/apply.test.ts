@@ -331,6 +331,22 @@ test('attack: a symlink loop is rejected, not followed forever', async () => {
   assert.match(msg, /too many levels/);
 });
 
+test('a full disk fails with LayerApplyError naming the entry and ENOSPC', async () => {
+  if (!isRoot) return;
+  const small = join(base, 'small');
+  mkdirSync(small);
+  const { mount, umount2 } = await import('../native/index.js');
+  mount('tmpfs', small, 'tmpfs', 0, 'size=256k');
+  try {
+    const tar = makeTar([{ name: 'ok', content: 'fits' }, { name: 'big/', type: 'directory' }, { name: 'big/blob', content: Buffer.alloc(1 << 20, 7) }]);
+    const err = await applyLayer(Readable.from([tar]), small, { mode: 'flatten' }).then(() => undefined, (e: Error) => e);
+    assert.instance(err, LayerApplyError);
+    assert.match(err!.message, /^apply layer: entry "big\/blob": ENOSPC: /);
+  } finally {
+    umount2(small, 0);
+  }
+});
+
 // ---- malformed input ----
 
 test('a truncated layer fails with LayerFormatError naming the entry', async () => {

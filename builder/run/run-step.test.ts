@@ -1,0 +1,117 @@
+// runInWorkingContainer as root on a busybox layer stack, with kernel overlay.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeBusyboxRootfs } from '../../test/support/busybox-rootfs.js';
+import { ExecutableNotFoundError } from '../../native/runner.js';
+import type { ImageConfig } from '../../oci/image-config.js';
+import { buildRunSpec, runInWorkingContainer, type RunContext, type RunOptions, type RunTarget } from './run-step.js';
+import { resolveStorageDriver } from './storage-driver.js';
+
+const base = mkdtempSync(join(tmpdir(), 'trowel-runstep-'));
+const lower = writeBusyboxRootfs(join(base, 'lower'));
+const ctx: RunContext = { runDir: join(base, 'run'), cacheDir: join(base, 'cache'), driver: resolveStorageDriver({ env: {}, configFiles: [] }) };
+let n = 0;
+
+function container(config: ImageConfig['config'] = {}): RunTarget {
+  const d = join(base, `c${++n}`);
+  const layers = { lowerDirs: [lower], upperDir: join(d, 'upper'), workDir: join(d, 'work'), target: join(d, 'merged') };
+  for (const p of [layers.upperDir, layers.workDir, layers.target]) mkdirSync(p, { recursive: true });
+  const id = `${n}`.padStart(4, '0') + 'abcdef0123456789'.repeat(4);
+  return { id, name: `c${n}-working-container`, config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config }, layers };
+}
+
+
+/** Runs with stdout redirected inside the command to a file in a bind-mounted directory. */
+async function capture(t: RunTarget, opts: Omit<RunOptions, 'stdio'>): Promise<{ out: string; exitCode: number }> {
+  const outDir = mkdtempSync(join(base, 'out-'));
+  chmodSync(outDir, 0o777); // the command may run as another user
+  const script = opts.argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const r = await runInWorkingContainer(
+    t,
+    { ...opts, argv: ['sh', '-c', `${script} > /.trowel-test-out/stdout`], volumes: [...(opts.volumes ?? []), `${outDir}:/.trowel-test-out`], stdio: 'inherit', forwardSignals: false },
+    ctx,
+  );
+  return { out: readFileSync(join(outDir, 'stdout'), 'utf8'), exitCode: r.exitCode };
+}
+
+test('defaults: root, hostname from the id, config env and workdir, HOME, generated /etc files', async () => {
+  const t = container({ Env: ['PATH=/bin:/usr/bin', 'FOO=from-config'], WorkingDir: '/srv/app' });
+  const { out, exitCode } = await capture(t, { argv: ['sh', '-c', 'id -u; hostname; echo $FOO $HOME; pwd; cat /etc/hostname; grep -c "" /etc/hosts'], env: ['BAR=x'] });
+  assert.is(exitCode, 0);
+  const l = out.split('\n');
+  assert.is(l[0], '0');
+  assert.is(l[1], t.id.slice(0, 12));
+  assert.is(l[2], 'from-config /root');
+  assert.is(l[3], '/srv/app');
+  assert.is(l[4], t.id.slice(0, 12));
+  assert.not.ok(existsSync(join(t.layers.upperDir, 'etc/hosts')), 'hosts not in the upper dir');
+  assert.not.ok(existsSync(join(t.layers.upperDir, 'etc/hostname')), 'hostname not in the upper dir');
+  assert.not.ok(existsSync(join(t.layers.upperDir, '.trowel-test-out')), 'volume mount point removed');
+  assert.equal(readdirSync(ctx.runDir), [], 'per-run files removed');
+});
+
+test('--user by name from the container, with its groups and home', async () => {
+  const { out } = await capture(container(), { argv: ['sh', '-c', 'id; echo $HOME'], user: 'tester' });
+  assert.is(out, 'uid=1000(tester) gid=1000(tester) groups=1001(extra)\n/home/tester\n');
+});
+
+test('USER from the config applies when --user is absent', async () => {
+  const { out } = await capture(container({ User: 'nobody' }), { argv: ['id', '-u'] });
+  assert.is(out.trim(), '65534');
+});
+
+test('exit code passes through; command not found is exit 127', async () => {
+  assert.is((await runInWorkingContainer(container(), { argv: ['sh', '-c', 'exit 3'], stdio: 'ignore', forwardSignals: false }, ctx)).exitCode, 3);
+  try {
+    await runInWorkingContainer(container(), { argv: ['nonexistent-cmd'], stdio: 'ignore', forwardSignals: false }, ctx);
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, ExecutableNotFoundError);
+    assert.is((e as Error).message, `run container c${n}-working-container: exec: "nonexistent-cmd": executable file not found in $PATH`);
+  }
+});
+
+test('bad input is refused before anything runs, leaving no per-run files', async () => {
+  const t = container();
+  const bad: Array<[RunOptions, RegExp]> = [
+    [{ argv: [] }, /missing command/],
+    [{ argv: ['true'], user: 'ghost' }, /no user ghost in the container's \/etc\/passwd/],
+    [{ argv: ['true'], network: 'weird' }, /parse --network "weird"/],
+    [{ argv: ['true'], mounts: ['type=bogus,target=/x'] }, /unknown mount type bogus/],
+    [{ argv: ['true'], capAdd: ['CAP_NOPE'] }, /unknown capability/],
+    [{ argv: ['true'], isolation: 'vm' }, /parse --isolation "vm"/],
+  ];
+  for (const [o, re] of bad) {
+    try {
+      await runInWorkingContainer(t, { ...o, stdio: 'ignore' }, ctx);
+      assert.unreachable(`accepted ${JSON.stringify(o)}`);
+    } catch (e) {
+      assert.match((e as Error).message, re);
+    }
+  }
+  assert.equal(existsSync(ctx.runDir) ? readdirSync(ctx.runDir) : [], []);
+});
+
+test('spec: default caps are buildah\'s, masks and read-only paths set, userns absent as root', async () => {
+  const t = container();
+  const { spec, scratchDir } = await buildRunSpec(t, { argv: ['true'], capDrop: ['CAP_KILL'] }, ctx);
+  rmSync(scratchDir, { recursive: true });
+  assert.equal(spec.capabilities, [0, 1, 3, 4, 6, 7, 8, 10, 18, 31]);
+  assert.ok(spec.maskedPaths!.includes('/proc/kcore'));
+  assert.is(spec.userNamespace, undefined);
+  assert.is(spec.rootfs.kind, 'overlay');
+});
+
+test('cache mounts persist between runs', async () => {
+  const t = container();
+  await runInWorkingContainer(t, { argv: ['sh', '-c', 'echo kept > /cache/f'], mounts: ['type=cache,target=/cache,id=k'], stdio: 'ignore', forwardSignals: false }, ctx);
+  const { out } = await capture(container(), { argv: ['cat', '/cache/f'], mounts: ['type=cache,target=/cache,id=k'] });
+  assert.is(out, 'kept\n');
+  assert.not.ok(existsSync(join(t.layers.upperDir, 'cache/f')));
+});
+
+test.after(() => rmSync(base, { recursive: true, force: true }));
+test.run();

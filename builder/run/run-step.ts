@@ -1,0 +1,212 @@
+/**
+ * Runs one command in a working container: what `trowel run` and every RUN step of `trowel bud`
+ * call. Turns the container (its config and layer stack) and buildah-style options into a
+ * helper spec — user from the container's /etc/passwd, generated /etc files, mounts, default
+ * capabilities, rlimits, network — and runs it through native/runner.ts.
+ */
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidArgumentError, TrowelError } from '../../oci/error.js';
+import type { ImageConfig } from '../../oci/image-config.js';
+import {
+  startRun,
+  type ContainerMount,
+  type HelperRunSpec,
+  type RunOutcome,
+  type RunStdio,
+  type UserNamespaceSpec,
+} from '../../native/runner.js';
+import { capabilityNumbers, effectiveCapabilities } from './capabilities.js';
+import { resolveContainerUser } from './container-user.js';
+import { etcFileMounts } from './etc-files.js';
+import { parseMount, parseVolume } from './mount-options.js';
+import { rootfsFor, withFuseFallback, type LayerStack, type StorageDriverConfig } from './storage-driver.js';
+import { parseUlimit } from './ulimits.js';
+import { inUserNamespace, rootlessUserNamespace } from './user-namespace.js';
+
+/** buildah's `--isolation` values; trowel always uses its own helper, with these meanings. */
+export type Isolation = 'oci' | 'rootless' | 'chroot';
+
+/** `--network` values trowel has. */
+export type NetworkMode = 'host' | 'none' | 'private';
+
+/** buildah's run flags, as the CLI and the builder pass them. */
+export interface RunOptions {
+  /** The command, exec form (the builder wraps shell form in `/bin/sh -c`). */
+  argv: string[];
+  /** `--user`; default the container config's User, else root. */
+  user?: string;
+  /** `--workingdir`; default the config's WorkingDir, else `/`. */
+  workingDir?: string;
+  /** `--env KEY=VALUE` on top of the config's Env (a bare KEY takes trowel's own value). */
+  env?: string[];
+  /** `--hostname`; default the first 12 characters of the container id. */
+  hostname?: string;
+  /** `--network`; default `host` (buildah with chroot isolation shares the host's). */
+  network?: string;
+  /** `-v/--volume` specs. */
+  volumes?: string[];
+  /** `--mount` specs. */
+  mounts?: string[];
+  capAdd?: string[];
+  capDrop?: string[];
+  /** `--ulimit type=soft[:hard]`. */
+  ulimits?: string[];
+  /** `--security-opt no-new-privileges`. */
+  noNewPrivileges?: boolean;
+  /** `-t/--terminal`. */
+  tty?: boolean;
+  isolation?: string;
+  /** `--add-host name:ip`. */
+  addHosts?: string[];
+  stdio?: RunStdio;
+  /** Forward SIGINT/SIGTERM/SIGHUP to the command (default true). */
+  forwardSignals?: boolean;
+}
+
+/** The working container as the run needs it. */
+export interface RunTarget {
+  id: string;
+  name: string;
+  config: ImageConfig;
+  layers: LayerStack;
+}
+
+/** Where a run may keep files, and how the root is mounted. */
+export interface RunContext {
+  /** Per-run scratch files (generated /etc files) go in a temp dir under here. */
+  runDir: string;
+  /** `--mount type=cache` directories. */
+  cacheDir: string;
+  driver: StorageDriverConfig;
+  /**
+   * The user namespace to create, `'auto'` (default: one from /etc/subuid when trowel is not
+   * root and not already inside one), or `'none'`.
+   */
+  userNamespace?: UserNamespaceSpec | 'auto' | 'none';
+}
+
+/** Paths buildah hides from RUN (the OCI runtime defaults). */
+export const MASKED_PATHS = ['/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/fs/selinux', '/sys/dev/block'];
+/** Paths buildah makes read-only in RUN. */
+export const READONLY_PATHS = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+function parseNetwork(n: string | undefined): NetworkMode {
+  const v = n ?? 'host';
+  if (v === 'host' || v === 'none' || v === 'private') return v;
+  if (v === 'slirp4netns' || v === 'pasta' || v === 'bridge') return 'private';
+  throw new InvalidArgumentError(`parse --network ${JSON.stringify(v)}: want host, none or private`);
+}
+
+function parseIsolation(i: string | undefined): Isolation {
+  const v = i ?? 'oci';
+  if (v === 'oci' || v === 'rootless' || v === 'chroot') return v;
+  throw new InvalidArgumentError(`parse --isolation ${JSON.stringify(v)}: want oci, rootless or chroot`);
+}
+
+/** Config Env, then options (later wins); PATH defaulted; HOME from the user's entry. */
+export function buildEnv(config: ImageConfig, extra: string[] | undefined, home: string, tty: boolean): string[] {
+  const env = new Map<string, string>();
+  const put = (e: string) => {
+    const eq = e.indexOf('=');
+    if (eq < 0) {
+      const own = process.env[e];
+      if (own !== undefined) env.set(e, own);
+      return;
+    }
+    if (eq === 0) throw new InvalidArgumentError(`parse --env ${JSON.stringify(e)}: empty name`);
+    env.set(e.slice(0, eq), e.slice(eq + 1));
+  };
+  put(DEFAULT_PATH);
+  for (const e of config.config?.Env ?? []) put(e);
+  for (const e of extra ?? []) put(e);
+  if (!env.has('HOME')) env.set('HOME', home);
+  if (tty && !env.has('TERM')) env.set('TERM', 'xterm');
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+function chooseUserNamespace(ctx: RunContext): UserNamespaceSpec | undefined {
+  const u = ctx.userNamespace ?? 'auto';
+  if (u === 'none') return undefined;
+  if (u !== 'auto') return u;
+  return (process.geteuid?.() ?? 0) !== 0 && !inUserNamespace() ? rootlessUserNamespace() : undefined;
+}
+
+/**
+ * Builds the helper spec for a run (exported for tests). Creates the per-run directory with
+ * the generated /etc files; the caller removes `scratchDir` afterwards.
+ * @throws InvalidArgumentError for bad --user, --env, --network, --volume, --mount, --ulimit,
+ *   capability names; SubIdError/IdMapToolMissingError when rootless set-up is impossible.
+ */
+export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: RunContext): Promise<{ spec: HelperRunSpec; scratchDir: string }> {
+  if (opts.argv.length === 0) throw new InvalidArgumentError(`run container ${target.name}: missing command`);
+  const isolation = parseIsolation(opts.isolation);
+  const network = parseNetwork(opts.network);
+  let userNamespace = chooseUserNamespace(ctx);
+  if (isolation === 'rootless' && !userNamespace && (process.geteuid?.() ?? 0) !== 0 && !inUserNamespace()) userNamespace = rootlessUserNamespace();
+  const layerDirs = [target.layers.upperDir, ...target.layers.lowerDirs];
+  const cfg = target.config.config ?? {};
+  const user = resolveContainerUser(opts.user ?? cfg.User, layerDirs);
+  const hostname = opts.hostname ?? target.id.slice(0, 12);
+  const userMounts: ContainerMount[] = [
+    ...(opts.volumes ?? []).map((v) => parseVolume(v)),
+    ...(opts.mounts ?? []).map((m) => parseMount(m, { cacheDir: ctx.cacheDir })),
+  ];
+  const rlimits = (opts.ulimits ?? []).map(parseUlimit);
+  const caps = capabilityNumbers(effectiveCapabilities(opts.capAdd, opts.capDrop));
+  const env = buildEnv(target.config, opts.env, user.home, opts.tty ?? false);
+  mkdirSync(ctx.runDir, { recursive: true, mode: 0o700 });
+  const scratchDir = mkdtempSync(join(ctx.runDir, `run-${target.id.slice(0, 12)}-`));
+  try {
+    const etc = etcFileMounts(scratchDir, { hostname, network, layers: layerDirs, addHosts: opts.addHosts ?? [] }, new Set(userMounts.map((m) => m.target)));
+    const spec: HelperRunSpec = {
+      rootfs: await rootfsFor(ctx.driver, target.layers, { userNamespace: userNamespace !== undefined || inUserNamespace() }),
+      argv: opts.argv,
+      env,
+      cwd: opts.workingDir ?? (cfg.WorkingDir || '/'),
+      uid: user.uid,
+      gid: user.gid,
+      additionalGids: user.additionalGids,
+      hostname,
+      network,
+      mounts: [...etc, ...userMounts],
+      maskedPaths: MASKED_PATHS,
+      readonlyPaths: READONLY_PATHS,
+      capabilities: caps,
+      noNewPrivileges: opts.noNewPrivileges ?? false,
+      rlimits,
+      tty: opts.tty ?? false,
+    };
+    if (userNamespace) spec.userNamespace = userNamespace;
+    return { spec, scratchDir };
+  } catch (e) {
+    rmSync(scratchDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/**
+ * Runs `opts.argv` in the working container and resolves with its exit code (non-zero exit
+ * is an outcome, not an error). Kernel overlay that cannot mount falls back to fuse-overlayfs
+ * when the driver was not chosen explicitly. Nothing is left mounted or running afterwards.
+ * @throws InvalidArgumentError for bad options; ExecutableNotFoundError (exit 127) when the
+ *   command is not in the container; RunSetupError when the container cannot be set up.
+ */
+export async function runInWorkingContainer(target: RunTarget, opts: RunOptions, ctx: RunContext): Promise<RunOutcome> {
+  const what = `run container ${target.name}`;
+  const { spec, scratchDir } = await buildRunSpec(target, opts, ctx);
+  const start = (s: HelperRunSpec) => startRun(s, { what, stdio: opts.stdio ?? 'inherit', forwardSignals: opts.forwardSignals ?? true }).done;
+  try {
+    try {
+      return await start(spec);
+    } catch (e) {
+      const fallback = withFuseFallback(ctx.driver);
+      if (!fallback || !(e instanceof TrowelError) || e.code !== 'RUN_MOUNT' || spec.rootfs.kind !== 'overlay') throw e;
+      return await start({ ...spec, rootfs: await rootfsFor(fallback, target.layers, { userNamespace: spec.userNamespace !== undefined || inUserNamespace() }) });
+    }
+  } finally {
+    rmSync(scratchDir, { recursive: true, force: true });
+  }
+}

@@ -272,6 +272,16 @@ async function responseError(req: RegistryRequest, res: RegistryResponse): Promi
   return new RegistryError(message, req.target, opts);
 }
 
+/**
+ * A readable cause for a TLS failure: OpenSSL's reason text without its source location, with
+ * a hint for the common case of a registry that speaks plain HTTP.
+ */
+function tlsReason(message: string, code: string): string {
+  const reason = /error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/.exec(message)?.[1] ?? message;
+  const hint = code === 'ERR_SSL_WRONG_VERSION_NUMBER' ? '; the registry may speak plain HTTP (--tls-verify=false allows it)' : '';
+  return `${oneLine(reason)}${code ? ` (${code})` : ''}${hint}`;
+}
+
 const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|EPROTO/;
 
 function networkError(req: RegistryRequest, err: unknown): TrowelError {
@@ -285,7 +295,7 @@ function networkError(req: RegistryRequest, err: unknown): TrowelError {
     return new RegistryTimeoutError(`${where}: timed out waiting for ${what} from ${req.target.registry}`, req.target, err);
   }
   if (TLS_CODES.test(code) || /certificate|ssl|tls/i.test(e.message ?? '')) {
-    return new RegistryConnectionError(`${where}: TLS handshake with ${req.target.registry} failed: ${e.message ?? code}${code ? ` (${code})` : ''}`, req.target, err);
+    return new RegistryConnectionError(`${where}: TLS handshake with ${req.target.registry} failed: ${tlsReason(e.message ?? '', code)}`, req.target, err);
   }
   return new RegistryConnectionError(`${where}: cannot reach ${req.target.registry}: ${e.message ?? String(err)}${code && !(e.message ?? '').includes(code) ? ` (${code})` : ''}`, req.target, err);
 }

@@ -1,0 +1,124 @@
+import type { CommandModule } from 'yargs';
+import { createInterface } from 'node:readline';
+import { InvalidArgumentError } from '../oci/error.js';
+import { RegistryClient } from '../registry/distribution/client.js';
+import { RegistryAuthError } from '../registry/distribution/errors.js';
+import { findCredentials, normalizeAuthKey, storeCredentials } from '../registry/config/auth-file.js';
+import { registryAccess } from '../registry/config/access.js';
+import { loadRegistriesConf } from '../registry/config/registries-conf.js';
+import { NotLoggedInError } from '../registry/config/errors.js';
+import type { Credentials } from '../registry/distribution/credentials.js';
+import type { GlobalArgs } from './global-options.js';
+
+interface LoginArgs extends GlobalArgs {
+  registry?: string;
+  authfile?: string;
+  'cert-dir'?: string;
+  'get-login'?: boolean;
+  password?: string;
+  'password-stdin'?: boolean;
+  'tls-verify'?: boolean;
+  username?: string;
+  verbose?: boolean;
+}
+
+/** `https://host/ns/` -> `host/ns` (the auth key) and `host` (what is pinged). */
+export function splitLoginTarget(input: string): { key: string; host: string } {
+  const key = normalizeAuthKey(input);
+  if (key === '' || /\s/.test(key)) throw new InvalidArgumentError(`log in to ${JSON.stringify(input)}: not a registry name`);
+  return { key, host: key.split('/')[0]! };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** Asks on the terminal (or reads a line from stdin); the password is not echoed on a terminal. */
+async function prompt(question: string, secret: boolean): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY === true });
+  try {
+    if (secret && process.stdin.isTTY) {
+      const out = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WritableStream };
+      out._writeToOutput = (s: string) => { if (s.startsWith(question)) out.output.write(question); };
+    }
+    const answer = await new Promise<string | undefined>((resolve) => {
+      rl.question(question, resolve);
+      rl.once('close', () => resolve(undefined));
+    });
+    if (secret && process.stdin.isTTY) process.stderr.write('\n');
+    if (answer === undefined) throw new InvalidArgumentError(`read ${question.replace(/:\s*$/, '').toLowerCase()}: no input`);
+    return answer;
+  } finally {
+    rl.close();
+  }
+}
+
+const cmd: CommandModule<GlobalArgs, LoginArgs> = {
+  command: 'login [registry]',
+  describe: 'Login to a container registry',
+  builder: (y) => y
+    .positional('registry', { type: 'string', describe: 'registry to log in to (host[:port][/namespace])' })
+    .option('authfile', { type: 'string', describe: 'path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override' })
+    .option('cert-dir', { type: 'string', describe: 'use certificates at the specified path to access the registry' })
+    .option('get-login', { type: 'boolean', describe: 'return the current login user for the registry' })
+    .option('password', { alias: 'p', type: 'string', describe: 'Password for registry' })
+    .option('password-stdin', { type: 'boolean', describe: 'Take the password from stdin' })
+    .option('tls-verify', { type: 'boolean', describe: 'require HTTPS and verify certificates when accessing the registry' })
+    .option('username', { alias: 'u', type: 'string', describe: 'Username for registry' })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'Write more detailed information to stdout' }) as never,
+  handler: async (args) => {
+    if (!args.registry) throw new InvalidArgumentError('log in: missing registry (trowel login REGISTRY)');
+    const { key, host } = splitLoginTarget(args.registry);
+    const fileOpts = args.authfile ? { authFile: args.authfile } : {};
+    if (args['get-login']) {
+      const found = await findCredentials(host, key.includes('/') ? key.slice(host.length + 1) : undefined, fileOpts);
+      if (!found || found.credentials.username === undefined) throw new NotLoggedInError(`get login for ${key}: not logged into ${key}`);
+      process.stdout.write(`${found.credentials.username}\n`);
+      return;
+    }
+    if (args.password !== undefined && args['password-stdin']) throw new InvalidArgumentError('log in: --password and --password-stdin are mutually exclusive');
+    let password = args['password-stdin'] ? await readStdin() : args.password;
+    let username = args.username;
+    const conf = loadRegistriesConf();
+    const access = await registryAccess(host, undefined, {
+      ...fileOpts, ...(args['cert-dir'] ? { certDir: args['cert-dir'] } : {}),
+      ...(args['tls-verify'] !== undefined ? { tlsVerify: args['tls-verify'] } : {}), registriesConf: conf,
+    });
+    const check = async (credentials: Credentials): Promise<void> => {
+      const client = new RegistryClient({
+        registry: host, ...(host === 'docker.io' ? { endpoint: 'registry-1.docker.io' } : {}),
+        insecure: access.insecure, tls: access.tls, credentials, retry: { retries: 1 },
+      });
+      try {
+        await client.checkLogin();
+      } catch (err) {
+        if (err instanceof RegistryAuthError) throw new RegistryAuthError(`log in to ${key}: invalid username/password`, { registry: host });
+        throw err;
+      } finally {
+        await client.close();
+      }
+    };
+    if (username === undefined && password === undefined && access.credentials) {
+      // buildah checks stored credentials before asking for new ones.
+      process.stdout.write(`Authenticating with existing credentials for ${key}\n`);
+      try {
+        await check(access.credentials);
+        process.stdout.write(`Existing credentials are valid. Already logged in to ${key}\n`);
+        return;
+      } catch (err) {
+        if (!(err instanceof RegistryAuthError)) throw err;
+        process.stdout.write('Existing credentials are invalid, please enter valid username and password\n');
+      }
+    }
+    username ??= await prompt('Username: ', false);
+    if (username === '') throw new InvalidArgumentError(`log in to ${key}: user name is empty`);
+    password ??= await prompt('Password: ', true);
+    await check({ username, password });
+    const file = storeCredentials(key, username, password, fileOpts);
+    if (args.verbose) process.stdout.write(`Used: ${file}\n`);
+    process.stdout.write('Login Succeeded!\n');
+  },
+};
+export default cmd;

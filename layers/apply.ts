@@ -1,8 +1,7 @@
 import {
-  constants as fsc, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, readdirSync, rmSync, symlinkSync, chmodSync,
+  closeSync, constants as fsc, fchmodSync, fchownSync, futimesSync, lchownSync, openSync, writeSync, linkSync, lstatSync, lutimesSync, mkdirSync, readdirSync, rmSync, symlinkSync, chmodSync,
   utimesSync, writeFileSync,
 } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { DigestingStream, type Digest } from '../oci/digest.js';
@@ -202,35 +201,36 @@ async function applyEntry(state: ApplyState, header: TarHeader, body: AsyncItera
   }
 }
 
+/**
+ * Writes a regular file. Calls are synchronous: a layer has thousands of small files and a
+ * thread-pool round trip per open/write/chown/chmod/utimes/close would cost more than the work.
+ */
 async function writeFile(state: ApplyState, header: TarHeader, body: AsyncIterable<Buffer>, dest: string): Promise<void> {
   const entry = header.name;
-  let fh;
+  let fd: number;
   try {
-    fh = await open(dest, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+    fd = openSync(dest, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
   } catch (err) {
     throw applyFailure(entry, err, dest);
   }
   try {
     for await (const piece of body) {
       let off = 0;
-      while (off < piece.length) {
-        const { bytesWritten } = await fh.write(piece, off, piece.length - off);
-        off += bytesWritten;
-      }
+      while (off < piece.length) off += writeSync(fd, piece, off, piece.length - off);
     }
     if (state.opts.preserveOwnership) {
       const { uid, gid } = hostIds(state, header);
-      await fh.chown(uid, gid);
+      fchownSync(fd, uid, gid);
     }
     // After chown, which clears setuid/setgid bits and security.capability.
-    await fh.chmod(header.mode);
+    fchmodSync(fd, header.mode);
     setXattrs(state, header, dest);
-    await fh.utimes(header.mtime, header.mtime);
+    futimesSync(fd, header.mtime, header.mtime);
   } catch (err) {
     if (err instanceof TrowelError) throw err;
     throw applyFailure(entry, err, dest);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 

@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { join, dirname, resolve as resolvePath } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import tar from 'tar-stream';
@@ -30,8 +30,20 @@ export async function extractArchive(file: string, dir: string, label: string): 
       } else if (h.type === 'file' || h.type === 'contiguous-file') {
         mkdirSync(dirname(join(dir, name)), { recursive: true });
         await pipeline(entry, createWriteStream(join(dir, name)));
-      } else if (h.type === 'symlink' || h.type === 'link') {
-        throw new TrowelError('ARCHIVE_INVALID', `read ${label}: entry ${JSON.stringify(h.name)} is a link, which image archives do not use`);
+      } else if (h.type === 'symlink') {
+        // `docker save` archives link <id>/layer.tar to the layer file; only links that stay
+        // inside the archive are made.
+        const target = h.linkname ?? '';
+        const at = join(dir, name);
+        const resolved = resolvePath(dirname(at), target);
+        if (target.startsWith('/') || (resolved !== dir && !resolved.startsWith(dir + '/'))) {
+          throw new TrowelError('ARCHIVE_INVALID', `read ${label}: entry ${JSON.stringify(h.name)} links outside the archive (${JSON.stringify(target)})`);
+        }
+        mkdirSync(dirname(at), { recursive: true });
+        symlinkSync(target, at);
+        entry.resume();
+      } else if (h.type === 'link') {
+        throw new TrowelError('ARCHIVE_INVALID', `read ${label}: entry ${JSON.stringify(h.name)} is a hard link, which image archives do not use`);
       } else {
         entry.resume();
       }

@@ -67,7 +67,10 @@ export function parseInstruction(c: LineContext): Instruction {
   const afterKeyword = m ? lead + m.index + m[0].length : full.length;
   const ctx: Ctx = new Ctx(c, keyword, lead);
   const argText = m ? trimmed.slice(m.index + m[0].length) : '';
-  const { flags: rawFlags, restOffset } = extractFlags(argText);
+  const extracted = extractFlags(argText);
+  const rawFlags = extracted.flags;
+  // After a lone `--` the arguments start after the blanks that follow it.
+  const restOffset = extracted.restOffset + (argText.slice(extracted.restOffset).length - argText.slice(extracted.restOffset).replace(/^\s+/u, '').length);
   const rest = argText.slice(restOffset);
   const restAt = afterKeyword + restOffset;
   const base = {

@@ -66,7 +66,8 @@ export function createDecompressor(compression: Compression): Duplex {
     case 'none':
       return new PassThrough();
     case 'gzip':
-      return zlib.createGunzip();
+      // Larger output chunks: each chunk is one thread-pool round trip.
+      return zlib.createGunzip({ chunkSize: 256 * 1024 });
     case 'zstd': {
       const z = zlib as unknown as ZstdZlib;
       if (z.createZstdDecompress) return z.createZstdDecompress();

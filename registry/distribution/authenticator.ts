@@ -18,6 +18,8 @@ export interface AuthenticatorOptions {
   clientId?: string;
   userAgent?: string;
   headersTimeoutMs?: number;
+  /** Debug lines (method, realm origin and path, status): never credentials or tokens. */
+  log?: (line: string) => void;
 }
 
 /**
@@ -111,6 +113,7 @@ export class Authenticator {
     } catch (err) {
       throw new RegistryError(`authenticate to ${this.opts.registry}: token server ${url.origin}: ${(err as Error).message}`, target, { cause: err });
     }
+    this.opts.log?.(`${refresh ? 'POST' : 'GET'} ${url.origin}${url.pathname} (token) -> ${res.statusCode}`);
     const text = await res.body.text();
     if (res.statusCode === 401 || res.statusCode === 403) {
       throw new RegistryAuthError(

@@ -84,6 +84,17 @@ test('bearer: wrong password is one clear line without the password', async () =
   }
 });
 
+test('debug log lines name requests but never the password or the token', async () => {
+  const lines: string[] = [];
+  const c = client({ credentials: ALICE, log: (l) => lines.push(l) });
+  await c.getManifest('private/app', 'v1');
+  assert.ok(lines.some((l) => l.startsWith(`GET ${reg.tokenServer!.url}/token (token) -> 200`)), lines.join('\n'));
+  assert.ok(lines.some((l) => l === `GET http://${reg.host}/v2/private/app/manifests/v1 -> 200`), lines.join('\n'));
+  const all = lines.join('\n');
+  assert.not.match(all, 'wonderland');
+  assert.not.match(all, /ey[A-Za-z0-9_-]{20,}/, 'no JWT');
+});
+
 test('bearer: missing push scope is reported as such', async () => {
   const c = client({ credentials: { username: 'bob', password: 'builder' } });
   c.willPush('private/app');

@@ -41,6 +41,12 @@ export interface SessionOptions {
   retry?: Partial<RetryPolicy>;
   timeouts?: Partial<Timeouts>;
   userAgent?: string;
+  /**
+   * Debug lines, one per HTTP exchange (`GET https://host/v2/repo/manifests/tag -> 200`):
+   * method, origin and path only, never headers, query strings or bodies, so no credential
+   * or token can reach a log.
+   */
+  log?: (line: string) => void;
 }
 
 /** One request to the registry. */
@@ -109,7 +115,7 @@ export class RegistrySession {
       bodyTimeout: this.timeouts.bodyMs,
     });
     this.auth = new Authenticator({
-      registry: opts.registry, dispatcher: this.dispatcher, headersTimeoutMs: this.timeouts.headersMs,
+      registry: opts.registry, dispatcher: this.dispatcher, headersTimeoutMs: this.timeouts.headersMs, ...(opts.log ? { log: opts.log } : {}),
       ...(opts.credentials ? { credentials: opts.credentials } : {}), ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
     });
   }
@@ -195,6 +201,7 @@ export class RegistrySession {
       if (authorization && url.origin === base.origin) headers.authorization = authorization;
       const body = typeof req.body === 'function' ? await req.body() : req.body;
       const res = await request(url, { method: req.method, headers, body: hop === 0 ? body ?? null : null, dispatcher: this.dispatcher });
+      this.opts.log?.(`${req.method} ${url.origin}${url.pathname} -> ${res.statusCode}`);
       const location = header(res, 'location');
       if (res.statusCode >= 300 && res.statusCode < 400 && res.statusCode !== 304 && location && (req.method === 'GET' || req.method === 'HEAD')) {
         await res.body.dump();

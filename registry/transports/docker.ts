@@ -14,7 +14,7 @@ export interface DockerTransportOptions extends RegistryAccessOptions {
   /** registries.conf to use; loaded from the system (and the user's) when absent. */
   registriesConf?: RegistriesConf;
   /** Client tuning passed through (retries, timeouts, chunked uploads). */
-  client?: Pick<RegistryClientOptions, 'retry' | 'timeouts' | 'chunkedUploadThreshold' | 'chunkSize' | 'userAgent'>;
+  client?: Pick<RegistryClientOptions, 'retry' | 'timeouts' | 'chunkedUploadThreshold' | 'chunkSize' | 'userAgent' | 'log'>;
 }
 
 /**

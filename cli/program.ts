@@ -23,6 +23,8 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
   version: { describe: 'Display the trowel version information', load: async () => (await import('./version.js')).default },
   login: { describe: 'Login to a container registry', load: async () => (await import('./login.js')).default },
   logout: { describe: 'Logout of a container registry', load: async () => (await import('./logout.js')).default },
+  run: { describe: 'Run a command inside of the container', load: async () => (await import('./run.js')).default },
+  unshare: { describe: 'Run a command in a modified user namespace', load: async () => (await import('./unshare.js')).default },
 };
 
 function findCommand(argv: string[]): string | undefined {
@@ -54,9 +56,21 @@ export function reportError(err: unknown, debug: boolean): number {
   return 125;
 }
 
+/** Commands that work without the rootless user namespace (no store, or they make it themselves). */
+const OUTSIDE_USER_NAMESPACE = new Set(['version', 'login', 'logout', 'unshare', 'info']);
+
 export async function runCli(argv: string[]): Promise<void> {
   const debug = argv.some((a, i) => (a === '--log-level=debug') || (a === '--log-level' && argv[i + 1] === 'debug') || a === '--debug');
   const name = findCommand(argv);
+  // Rootless: re-run this trowel inside the user's namespace (sub-ids mapped), like buildah.
+  if (name && !OUTSIDE_USER_NAMESPACE.has(name) && !argv.includes('--help') && process.geteuid?.() !== 0 && !process.env._TROWEL_ROOTLESS_UID) {
+    try {
+      process.exitCode = await (await import('../builder/run/user-namespace.js')).reenterUserNamespace();
+    } catch (err) {
+      process.exitCode = reportError(err, debug);
+    }
+    return;
+  }
   let y: Argv<GlobalArgs> = globalOptions(yargs(argv))
     .scriptName('trowel')
     .parserConfiguration({ 'greedy-arrays': false })

@@ -70,6 +70,8 @@ export interface RunTarget {
   name: string;
   config: ImageConfig;
   layers: LayerStack;
+  /** `layers.target` is already mounted (by `trowel mount`): run in that mount as it is. */
+  mountedOnHost?: boolean;
 }
 
 /** Where a run may keep files, and how the root is mounted. */
@@ -162,7 +164,9 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
   try {
     const etc = etcFileMounts(scratchDir, { hostname, network, layers: layerDirs, addHosts: opts.addHosts ?? [] }, new Set(userMounts.map((m) => m.target)));
     const spec: HelperRunSpec = {
-      rootfs: await rootfsFor(ctx.driver, target.layers, { userNamespace: userNamespace !== undefined || inUserNamespace() }),
+      rootfs: target.mountedOnHost
+        ? { kind: 'directory', path: target.layers.target }
+        : await rootfsFor(ctx.driver, target.layers, { userNamespace: userNamespace !== undefined || inUserNamespace() }),
       argv: opts.argv,
       env,
       cwd: opts.workingDir ?? (cfg.WorkingDir || '/'),

@@ -1,0 +1,107 @@
+import type { CommandModule } from 'yargs';
+import type { GlobalArgs } from './global-options.js';
+import { openStore } from './context.js';
+import { getContainer } from '../builder/working-container.js';
+import { finishPendingCommit } from '../builder/commit.js';
+import { runInWorkingContainer } from '../builder/run/run-step.js';
+import { storeRunContext, storeRunTarget } from '../builder/run/store-target.js';
+import { resolveStorageDriver } from '../builder/run/storage-driver.js';
+import { InvalidArgumentError } from '../oci/error.js';
+
+interface Args extends GlobalArgs {
+  container: string;
+  command: string[];
+  'add-history'?: boolean;
+  'cap-add': string[];
+  'cap-drop': string[];
+  env: string[];
+  hostname?: string;
+  isolation?: string;
+  mount: string[];
+  network?: string;
+  'security-opt': string[];
+  terminal?: boolean;
+  ulimit: string[];
+  user?: string;
+  volume: string[];
+  workingdir?: string;
+  'add-host': string[];
+  _: (string | number)[];
+}
+
+const list = { type: 'string', array: true, default: [] as string[] } as const;
+
+/** The command after the container: positionals plus everything after `--`. */
+function commandOf(args: Args): string[] {
+  const rest = args._.slice(1).map(String); // _[0] is "run"
+  return [...args.command, ...rest];
+}
+
+function securityOpts(opts: string[]): { noNewPrivileges: boolean } {
+  let noNewPrivileges = false;
+  for (const o of opts) {
+    if (o === 'no-new-privileges' || o === 'no-new-privileges=true' || o === 'no-new-privileges:true') noNewPrivileges = true;
+    else if (o === 'no-new-privileges=false' || o === 'no-new-privileges:false') noNewPrivileges = false;
+    else if (/^(label|apparmor|seccomp)[=:]/.test(o)) continue; // accepted for compatibility; not applied
+    else throw new InvalidArgumentError(`parse --security-opt ${JSON.stringify(o)}: unknown option`);
+  }
+  return { noNewPrivileges };
+}
+
+const cmd: CommandModule<GlobalArgs, Args> = {
+  command: 'run <container> [command..]',
+  describe: 'Run a command inside of the container',
+  builder: (y) =>
+    y
+      .positional('container', { type: 'string', describe: 'working container name or id' })
+      .positional('command', { type: 'string', array: true, default: [], describe: 'command and arguments (after --)' })
+      .option('add-history', { type: 'boolean', describe: 'add an entry for this operation to the image history' })
+      .option('add-host', { ...list, describe: 'add a custom host-to-IP mapping (host:ip)' })
+      .option('cap-add', { ...list, describe: 'add the specified capability' })
+      .option('cap-drop', { ...list, describe: 'drop the specified capability' })
+      .option('env', { ...list, alias: 'e', describe: 'add environment variable to be set temporarily when running command (default [])' })
+      .option('hostname', { type: 'string', describe: 'set the hostname inside of the container' })
+      .option('isolation', { type: 'string', describe: 'which process isolation technology to use: oci, rootless or chroot' })
+      .option('mount', { ...list, describe: 'attach a filesystem mount to the container (type=bind|tmpfs|cache,…)' })
+      .option('network', { type: 'string', alias: 'net', describe: 'network mode: host, none or private' })
+      .option('security-opt', { ...list, describe: 'security options (no-new-privileges)' })
+      .option('terminal', { type: 'boolean', alias: ['t', 'tty'], describe: 'allocate a pseudo-TTY in the container' })
+      .option('ulimit', { ...list, describe: 'ulimit options (type=soft[:hard])' })
+      .option('user', { type: 'string', describe: 'user[:group] to run the command as' })
+      .option('volume', { ...list, alias: 'v', describe: 'bind mount a host location into the container while running the command' })
+      .option('workingdir', { type: 'string', describe: 'temporarily set working directory for command' }) as never,
+  handler: async (args) => {
+    const argv = commandOf(args);
+    if (argv.length === 0) throw new InvalidArgumentError(`run container ${args.container}: missing command`);
+    const store = openStore(args);
+    const c = await finishPendingCommit(store, getContainer(store, args.container));
+    const driver = resolveStorageDriver({ storageDriver: args['storage-driver'], storageOpts: args['storage-opt'] ?? [] });
+    const outcome = await runInWorkingContainer(
+      storeRunTarget(store, c),
+      {
+        argv,
+        user: args.user,
+        workingDir: args.workingdir,
+        env: args.env,
+        hostname: args.hostname,
+        network: args.network,
+        volumes: args.volume,
+        mounts: args.mount,
+        capAdd: args['cap-add'],
+        capDrop: args['cap-drop'],
+        ulimits: args.ulimit,
+        tty: args.terminal ?? false,
+        isolation: args.isolation,
+        addHosts: args['add-host'],
+        ...securityOpts(args['security-opt']),
+      },
+      storeRunContext(store, driver),
+    );
+    if (outcome.exitCode !== 0) {
+      // buildah reports a failed command like this and exits with its status.
+      process.stderr.write(`Error: exit status ${outcome.exitCode}\n`);
+      process.exitCode = outcome.exitCode;
+    }
+  },
+};
+export default cmd;

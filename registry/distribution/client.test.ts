@@ -79,6 +79,34 @@ test('pushes an image skopeo can read back, and lists its tags', async () => {
   assert.is(await c.headManifest('trowel/pushed', 'nope'), undefined);
 });
 
+test('Docker schema 2 as pushed by skopeo --format v2s2 is negotiated and verified', async () => {
+  await skopeo(['copy', '--dest-tls-verify=false', '--format', 'v2s2', `oci:${image.dir}:${image.tag}`, `docker://${plain.host}/oracle/docker:v1`]);
+  const c = client({ registry: plain.host, insecure: true });
+  const m = await c.getManifest('oracle/docker', 'v1');
+  assert.is(m.mediaType, MediaType.dockerManifest);
+  const doc = JSON.parse(m.bytes.toString()) as { config: { digest: `sha256:${string}`; size: number } };
+  const config = await readAll(await c.getBlob('oracle/docker', { mediaType: MediaType.dockerConfig, ...doc.config }));
+  assert.is(JSON.parse(config.toString()).os, 'linux');
+});
+
+test('an OCI index and its children pushed by digest: skopeo copies them all back', async () => {
+  const c = client({ registry: plain.host, insecure: true });
+  await pushImage(c, 'multi/app', image.manifestDigest);
+  const index = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: MediaType.ociIndex,
+    manifests: [{ mediaType: MediaType.ociManifest, digest: image.manifestDigest, size: image.manifest.length, platform: { os: 'linux', architecture: 'amd64' } }],
+  }));
+  const digest = await c.putManifest('multi/app', 'list', { bytes: index, mediaType: MediaType.ociIndex });
+  const back = await c.getManifest('multi/app', 'list');
+  assert.is(back.mediaType, MediaType.ociIndex);
+  assert.is(back.digest, digest);
+  const raw = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${plain.host}/multi/app:list`]);
+  assert.is(raw, index.toString());
+  const out = join(work, 'multi');
+  await skopeo(['copy', '--all', '--src-tls-verify=false', `docker://${plain.host}/multi/app:list`, `oci:${out}:list`]);
+  assert.ok(readFileSync(join(out, 'blobs', 'sha256', image.manifestDigest.slice(7))).equals(image.manifest));
+});
+
 test('cross-repository mount lends a blob without uploading it', async () => {
   const c = client({ registry: plain.host, insecure: true });
   await pushImage(c, 'mount/source', 'v1');

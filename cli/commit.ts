@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import type { GlobalArgs } from './global-options.js';
 import { openStore, out } from './context.js';
 import { commitContainer } from '../builder/commit.js';
+import { getContainer } from '../builder/working-container.js';
 import { normalizeImageName } from '../storage/lookup.js';
 import { InvalidArgumentError } from '../oci/error.js';
 import type { Compression, ManifestFormat } from '../oci/media-types.js';
@@ -50,6 +51,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     const log = (line: string) => {
       if (!args.quiet) process.stderr.write(line + '\n');
     };
+    getContainer(store, args.container);
     log('Getting image source signatures');
     const image = await commitContainer(store, args.container, {
       names, format, compression, rm: !!args.rm, squash: !!args.squash, omitHistory: !!args['omit-history'],

@@ -93,6 +93,29 @@ test('connection dropped mid-blob: resumed with a Range request, bytes verified'
   assert.is(gets[1]!.headers.range, 'bytes=100000-');
 });
 
+test('a blob that stalls mid-body: body timeout, then resumed with a Range request', async () => {
+  const c = client({ timeouts: { bodyMs: 300 } });
+  proxy.add({ method: 'GET', path: /blobs\/sha256/, action: { kind: 'stall-response', afterBytes: 150_000 } });
+  const t0 = Date.now();
+  const bytes = await readAll(await c.getBlob('faults/app', bigLayer()));
+  assert.ok(bytes.equals(image.layers[1]!.blob));
+  assert.ok(Date.now() - t0 < 5000);
+  const gets = proxy.log.filter((e) => e.method === 'GET' && e.url.includes('/blobs/'));
+  assert.is(gets[1]?.headers.range, 'bytes=150000-');
+});
+
+test('a blob that stalls for good: one timeout error naming the blob', async () => {
+  const c = client({ timeouts: { bodyMs: 200 }, retry: { retries: 1, baseDelayMs: 5 } });
+  proxy.add({ method: 'GET', path: /blobs\/sha256/, times: Infinity, action: { kind: 'stall-response', afterBytes: 1000 } });
+  try {
+    await readAll(await c.getBlob('faults/app', bigLayer()));
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, RegistryTimeoutError);
+    assert.is((err as Error).message, `pull blob ${proxy.host}/faults/app@${image.layers[1]!.digest}: timed out waiting for body from ${proxy.host}`);
+  }
+});
+
 test('digest mismatch: a proxy that corrupts a blob makes the stream fail, naming the blob', async () => {
   const c = client({ retry: { retries: 0 } });
   proxy.add({ method: 'GET', path: /blobs\/sha256/, action: { kind: 'corrupt' } });

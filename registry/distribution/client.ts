@@ -7,7 +7,7 @@ import { RegistryError, UnsupportedManifestError, formatTarget, type RegistryTar
 import { ACCEPTED_MANIFEST_TYPES, manifestMediaType } from './manifest-media-type.js';
 import { isRetryableNetworkError, isRetryableStatus, retryDelay, sleep } from './retry.js';
 import { repositoryScope } from './scope.js';
-import { RegistrySession, header, type RegistryResponse, type SessionOptions } from './session.js';
+import { RegistrySession, header, networkFailure, type RegistryResponse, type SessionOptions } from './session.js';
 import { VerifyingStream, digestOfBuffer } from './verify.js';
 
 export interface RegistryClientOptions extends SessionOptions {
@@ -173,7 +173,7 @@ export class RegistryClient {
           return;
         } catch (err) {
           res.body.destroy();
-          if (!isRetryableNetworkError(err) || retry >= policy.retries) throw err;
+          if (!isRetryableNetworkError(err) || retry >= policy.retries) throw networkFailure({ verb: 'pull blob', target }, err);
           await sleep(retryDelay(policy, retry++));
           res = await open(delivered);
         }

@@ -170,7 +170,7 @@ export class RegistrySession {
           await sleep(retryDelay(policy, attempt));
           continue;
         }
-        throw networkError(req, err);
+        throw networkFailure(req, err);
       }
       if (res.status === 401 && !reauthorized && req.path !== '/v2/') {
         // A challenge we had not seen, or an expired or too narrow token: get a fresh one once.
@@ -291,7 +291,11 @@ function tlsReason(message: string, code: string): string {
 
 const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|EPROTO/;
 
-function networkError(req: RegistryRequest, err: unknown): TrowelError {
+/**
+ * The error to report for a failed connection (refused, reset, TLS, timeout) during `verb` on
+ * `target`: one line naming the registry and the cause. TrowelErrors pass through unchanged.
+ */
+export function networkFailure(req: Pick<RegistryRequest, 'verb' | 'target'>, err: unknown): TrowelError {
   // Our own errors (a digest check failing inside an upload body) pass through unchanged.
   if (err instanceof TrowelError) return err;
   const e = err as { code?: string; message?: string };

@@ -352,6 +352,8 @@ export type FaultAction =
   | { kind: 'status'; status: number; retryAfter?: string; body?: string; contentType?: string }
   /** Forward, then cut the connection after this many bytes of the response body. */
   | { kind: 'drop-response'; afterBytes: number }
+  /** Forward, then stop sending (connection left open) after this many bytes of the response body. */
+  | { kind: 'stall-response'; afterBytes: number }
   /** Forward only this many bytes of the request body, then cut both connections. */
   | { kind: 'drop-request'; afterBytes: number }
   /** Accept and never answer. */
@@ -449,11 +451,12 @@ export async function startFaultProxy(upstream: string, opts: FaultProxyOptions 
       let sent = 0;
       let flipped = false;
       upRes.on('data', (chunk: Buffer) => {
-        if (action?.kind === 'drop-response') {
+        if (action?.kind === 'drop-response' || action?.kind === 'stall-response') {
           const room = action.afterBytes - sent;
           if (room <= 0) return;
           if (chunk.length >= room) {
-            res.write(chunk.subarray(0, room), () => { res.socket?.destroy(); upRes.destroy(); });
+            const stall = action.kind === 'stall-response';
+            res.write(chunk.subarray(0, room), () => { if (!stall) res.socket?.destroy(); upRes.destroy(); });
             sent += room;
             return;
           }
@@ -467,7 +470,8 @@ export async function startFaultProxy(upstream: string, opts: FaultProxyOptions 
         res.write(chunk);
       });
       upRes.on('end', () => res.end());
-      upRes.on('error', () => res.destroy());
+      upRes.on('error', () => { if (action?.kind !== 'stall-response') res.destroy(); });
+      upRes.on('close', () => { if (action?.kind !== 'stall-response' && !upRes.complete) res.destroy(); });
     });
     upReq.on('error', () => res.destroy());
     if (action?.kind === 'drop-request') {

@@ -42,6 +42,7 @@ export class Store {
     const root = resolveStoreRoot(loc);
     const store = new Store(root);
     if (!existsSync(join(root, 'oci-layout'))) store.initialize();
+    else store.sweep();
     return store;
   }
 

@@ -1,0 +1,64 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { cleanPath, compileIgnoreFile, IgnoreMatcher, readIgnoreFile } from './ignore-patterns.js';
+import { ContainerfileError } from './parse-error.js';
+
+interface IgnoreCase {
+  name: string;
+  ignore: string;
+  files: string[];
+  excluded: string[];
+}
+
+const cases = JSON.parse(readFileSync(fileURLToPath(new URL('../../testdata/ignore/cases.json', import.meta.url)), 'utf8')) as IgnoreCase[];
+
+for (const c of cases) {
+  test(`ignore table: ${c.name}`, () => {
+    const m = compileIgnoreFile(c.ignore);
+    assert.equal(c.files.filter((f) => m.matches(f)), c.excluded);
+  });
+}
+
+test('the table is big enough to mean something', () => {
+  assert.ok(cases.length >= 15);
+});
+
+test('readIgnoreFile: BOM, CRLF, comments only at column 1, cleaning, leading slash', () => {
+  assert.equal(readIgnoreFile('\uFEFF# c\r\n  # not a comment\r\n/abs/./x/\r\n!  /neg\r\n').map((l) => [l.pattern, l.line]), [
+    ['# not a comment', 2],
+    ['abs/x', 3],
+    ['!neg', 4],
+  ]);
+});
+
+test('cleanPath follows Go path.Clean', () => {
+  const table: Array<[string, string]> = [
+    ['', '.'], ['a/../..', '..'], ['/..', '/'], ['a//b/./c/', 'a/b/c'], ['./', '.'], ['/a/b/../../..', '/'],
+  ];
+  for (const [input, want] of table) assert.is(cleanPath(input), want, input);
+});
+
+test('a lone ! and malformed classes are errors naming file and line', () => {
+  for (const [text, line] of [['ok\n!\n', 2], ['[a-\n', 1], ['x\\\n', 1], ['[]\n', 1]] as const) {
+    try {
+      compileIgnoreFile(text, '.dockerignore');
+      assert.unreachable(text);
+    } catch (e) {
+      assert.instance(e, ContainerfileError);
+      assert.is((e as ContainerfileError).line, line);
+      assert.match((e as Error).message, /^\.dockerignore:/);
+    }
+  }
+});
+
+test('the context root itself is never excluded; hasExceptions reports ! patterns', () => {
+  const m = new IgnoreMatcher(readIgnoreFile('*\n'));
+  assert.is(m.matches('.'), false);
+  assert.is(m.matches('anything'), true);
+  assert.is(m.hasExceptions, false);
+  assert.is(compileIgnoreFile('*\n!x\n').hasExceptions, true);
+});
+
+test.run();

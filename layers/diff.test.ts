@@ -166,6 +166,16 @@ test('a missing upper dir fails with LayerDiffError naming it', async () => {
   }
 });
 
+test('excluded paths and everything below them are left out', async () => {
+  mkdirSync(join(base, 'run', 'secrets'), { recursive: true });
+  writeFileSync(join(base, 'run', 'secrets', 'token'), 'secret');
+  writeFileSync(join(base, 'run', 'kept'), 'x');
+  writeFileSync(join(base, 'mountpoint'), '');
+  const tar = await collect(diffLayer(base, { exclude: new Set(['run/secrets', 'mountpoint']) }));
+  assert.equal(names(await listTar(tar)), ['run/', 'run/kept']);
+  assert.is(tar.indexOf('secret'), -1);
+});
+
 test('mode bits including setuid survive', async () => {
   writeFileSync(join(base, 'su'), 'x', { mode: 0o4755 });
   execFileSync('chmod', ['4755', join(base, 'su')]);

@@ -18,6 +18,11 @@ export interface DiffOptions {
   timestamp?: number;
   /** Host -> container id mapping for upper dirs written through a user namespace (rootless). */
   idMap?: IdMappings;
+  /**
+   * Paths (relative, no leading slash, e.g. `run/secrets`) left out of the layer with all they
+   * contain: mount points of RUN --mount and secrets that appeared in the upper dir.
+   */
+  exclude?: ReadonlySet<string>;
 }
 
 const READ_CHUNK = 1 << 20;
@@ -83,7 +88,9 @@ function* walkDir(state: DiffState, rel: string): Generator<Buffer> {
     // fuse-overlayfs marks opaque dirs with these as well as the xattr; they were emitted
     // as one OCI opaque marker right after the dir.
     if (name === OPAQUE_MARKER || (name === FUSE_OPAQUE_WHITEOUT && isWhiteoutDevice(join(abs, name)))) continue;
-    yield* emitPath(state, rel === '' ? name : `${rel}/${name}`);
+    const child = rel === '' ? name : `${rel}/${name}`;
+    if (state.opts.exclude?.has(child)) continue;
+    yield* emitPath(state, child);
   }
 }
 

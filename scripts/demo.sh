@@ -1,6 +1,30 @@
 #!/usr/bin/env bash
-# The demo: set-up, then a busybox image built from scratch, committed and listed.
+# The demo: set-up, then a busybox image built from scratch with trowel, committed, listed,
+# inspected, and written to an OCI archive that skopeo reads back. Uses a throwaway store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-echo "demo: not yet wired" >&2
+
+export TROWEL_ROOT
+TROWEL_ROOT=$(mktemp -d /tmp/trowel-demo.XXXXXX)
+archive="$TROWEL_ROOT.tar"
+trowel() { node bin/trowel "$@"; }
+cleanup() {
+  trowel umount --all >/dev/null 2>&1 || true
+  rm -rf "$TROWEL_ROOT" "$archive"
+}
+trap cleanup EXIT
+
+set -x
+c=$(trowel from scratch)
+mnt=$(trowel mount "$c")
+mkdir -p "$mnt/bin" "$mnt/var/www/html"
+cp /bin/busybox "$mnt/bin/"
+echo "This is the first scratch container" > "$mnt/var/www/html/index.html"
+trowel umount "$c"
+trowel config --cmd "/bin/busybox httpd -f -p 80" --port 80/tcp --label demo=scratch "$c"
+trowel commit "$c" localhost/scratch-httpd:latest
+trowel images
+trowel inspect --format '{{.OCIv1.Config.Cmd}}' localhost/scratch-httpd:latest
+trowel push localhost/scratch-httpd:latest "oci-archive:$archive"
+skopeo inspect "oci-archive:$archive"

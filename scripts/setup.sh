@@ -29,5 +29,10 @@ fi
 # /dev/fuse as distributions ship it, so rootless fuse-overlayfs works.
 [ -e /dev/fuse ] && chmod 0666 /dev/fuse || true
 
-npm ci --no-audit --no-fund --loglevel=error
+# npm packages exactly as locked; skipped when node_modules already matches the lock file.
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.trowel-lock-sum 2>/dev/null)" != "$lock_sum" ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > node_modules/.trowel-lock-sum
+fi
 npm run build --silent

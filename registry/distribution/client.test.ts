@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { startRegistry, writeTestImage, skopeo, type TestRegistry, type TestImage } from '../../test/support/registry.js';
+import { startFaultProxy, startRegistry, writeTestImage, skopeo, type TestRegistry, type TestImage } from '../../test/support/registry.js';
 import { RegistryClient } from './client.js';
 import { RegistryAuthError, RegistryConnectionError, RegistryNotFoundError } from './errors.js';
 import { MediaType } from '../../oci/media-types.js';
@@ -105,6 +105,28 @@ test('an OCI index and its children pushed by digest: skopeo copies them all bac
   const out = join(work, 'multi');
   await skopeo(['copy', '--all', '--src-tls-verify=false', `docker://${plain.host}/multi/app:list`, `oci:${out}:list`]);
   assert.ok(readFileSync(join(out, 'blobs', 'sha256', image.manifestDigest.slice(7))).equals(image.manifest));
+});
+
+test('tags are listed across Link-paginated pages', async () => {
+  // docker-registry 2.8 answers tags/list in one page, so the proxy serves a first page with a Link.
+  const proxy = await startFaultProxy(plain.url);
+  const c = client({ registry: proxy.host, insecure: true });
+  try {
+    await pushImage(c, 'paged/app', 'b1');
+    await c.putManifest('paged/app', 'b2', { bytes: image.manifest, mediaType: MediaType.ociManifest });
+    proxy.add({
+      method: 'GET', path: /tags\/list\?n=2$/,
+      action: { kind: 'status', status: 200, body: JSON.stringify({ name: 'paged/app', tags: ['a1', 'a2'] }), headers: { link: '</v2/paged/app/tags/list?last=a2&n=2>; rel="next"' } },
+    });
+    assert.equal(await c.listTags('paged/app', { pageSize: 2 }), ['a1', 'a2', 'b1', 'b2']);
+    assert.equal(proxy.log.filter((e) => e.url.includes('/tags/list')).map((e) => e.url), ['/v2/paged/app/tags/list?n=2', '/v2/paged/app/tags/list?last=a2&n=2']);
+    await c.listTags('paged/none').then(() => assert.unreachable(), (err: Error) => {
+      assert.instance(err, RegistryNotFoundError);
+      assert.match(err.message, `list tags ${proxy.host}/paged/none: 404 Not Found: NAME_UNKNOWN`);
+    });
+  } finally {
+    await proxy.stop();
+  }
 });
 
 test('cross-repository mount lends a blob without uploading it', async () => {

@@ -332,11 +332,11 @@ export class RegistryClient {
     return { received: end > 0 ? end + 1 : 0, location: new URL(header(res, 'location') ?? location, res.url).toString() };
   }
 
-  /** All tags of a repository, following `Link` pagination. */
-  async listTags(repository: string): Promise<string[]> {
+  /** All tags of a repository, following `Link` pagination (`pageSize` asks for pages of that many). */
+  async listTags(repository: string, opts: { pageSize?: number } = {}): Promise<string[]> {
     const target = this.target(repository);
     const tags: string[] = [];
-    let path: string | undefined = `/v2/${repository}/tags/list`;
+    let path: string | undefined = `/v2/${repository}/tags/list${opts.pageSize ? `?n=${opts.pageSize}` : ''}`;
     for (let page = 0; path && page < 1000; page++) {
       const res = await this.session.send({ method: 'GET', path, scopes: this.scopes(repository), verb: 'list tags', target });
       const bytes = await readLimited(res, 16 * 1024 * 1024, `list tags ${formatTarget(target)}`, target);

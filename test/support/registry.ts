@@ -349,7 +349,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
 /** What the proxy does with a matching request instead of (or while) forwarding it. */
 export type FaultAction =
   /** Answer with this status (and Retry-After, body) without forwarding. */
-  | { kind: 'status'; status: number; retryAfter?: string; body?: string; contentType?: string }
+  | { kind: 'status'; status: number; retryAfter?: string; body?: string; contentType?: string; headers?: Record<string, string> }
   /** Forward, then cut the connection after this many bytes of the response body. */
   | { kind: 'drop-response'; afterBytes: number }
   /** Forward, then stop sending (connection left open) after this many bytes of the response body. */
@@ -428,6 +428,7 @@ export async function startFaultProxy(upstream: string, opts: FaultProxyOptions 
       req.resume();
       const headers: Record<string, string> = { 'content-type': action.contentType ?? 'application/json' };
       if (action.retryAfter !== undefined) headers['retry-after'] = action.retryAfter;
+      Object.assign(headers, action.headers);
       entry.status = action.status;
       res.writeHead(action.status, headers);
       res.end(action.body ?? JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'injected fault' }] }));

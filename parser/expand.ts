@@ -390,7 +390,7 @@ function shellPatternToRegExp(pattern: string, o: { anchorStart: boolean; anchor
 }
 
 function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function trimPrefix(pattern: string, value: string, greedy: boolean): string {

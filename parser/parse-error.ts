@@ -16,6 +16,8 @@ export class ContainerfileError extends TrowelError {
   readonly detail: string;
 
   constructor(file: string, line: number, column: number, detail: string) {
+    // Quoted user text may hold line breaks; the message must stay on one line.
+    detail = detail.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
     super('CONTAINERFILE_SYNTAX', `${file}:${line}:${column}: ${detail}`);
     this.file = file;
     this.line = line;

@@ -1,33 +1,26 @@
 import type { Store } from '../storage/store.js';
 import { findImage } from '../storage/lookup.js';
-import { NotImplementedError } from '../oci/error.js';
 import { formatReference, parseReference } from '../oci/reference.js';
 import { parseImageLocation, type ImageLocation } from '../registry/transports/parse.js';
 import { openFileDestination, openFileSource } from '../registry/transports/open-file.js';
 import type { ImageDestination, ImageSource } from '../registry/transports/types.js';
+import { openDockerDestination, openDockerSource, type DockerTransportOptions } from '../registry/transports/docker.js';
 import { StoreImageDestination, StoreImageSource } from './store-transport.js';
 
-/** Options for reaching registries (passed through to the docker transport). */
-export interface RegistryAccess {
-  tlsVerify?: boolean;
-  authfile?: string;
-  creds?: string;
-  certDir?: string;
-}
 
 /** Opens any location as an image source; `containers-storage:` reads the local store. */
-export async function openSource(store: Store, input: string, _access: RegistryAccess = {}): Promise<ImageSource> {
+export async function openSource(store: Store, input: string, access: DockerTransportOptions = {}): Promise<ImageSource> {
   const loc = parseImageLocation(input);
   if (loc.transport === 'containers-storage') return new StoreImageSource(store, findImage(store.images(), loc.reference));
-  if (loc.transport === 'docker') throw new NotImplementedError(`pulling from registries (${input})`);
+  if (loc.transport === 'docker') return openDockerSource(loc.reference, access);
   return openFileSource(loc);
 }
 
 /** Opens any location as an image destination; `name` is the local image's name, for archives. */
-export function openDestination(store: Store, input: string, name: string | undefined, _access: RegistryAccess = {}): ImageDestination {
+export async function openDestination(store: Store, input: string, name: string | undefined, access: DockerTransportOptions = {}): Promise<ImageDestination> {
   const loc = parseImageLocation(input);
   if (loc.transport === 'containers-storage') return new StoreImageDestination(store, [formatReference(parseReference(loc.reference, { defaultDomain: 'localhost' }))]);
-  if (loc.transport === 'docker') throw new NotImplementedError(`pushing to registries (${input})`);
+  if (loc.transport === 'docker') return openDockerDestination(loc.reference, access);
   return openFileDestination(loc, loc.transport === 'docker-archive' ? name : undefined);
 }
 

@@ -73,7 +73,7 @@ export async function runCli(argv: string[]): Promise<void> {
   }
   let y: Argv<GlobalArgs> = globalOptions(yargs(argv))
     .scriptName('trowel')
-    .parserConfiguration({ 'greedy-arrays': false })
+    .parserConfiguration({ 'greedy-arrays': false, 'boolean-negation': false })
     .strict()
     .demandCommand(1, 'missing command: see trowel --help')
     .recommendCommands()

@@ -7,6 +7,7 @@ import { localNameFor, openSource } from '../builder/image-locations.js';
 import { parseImageLocation } from '../registry/transports/parse.js';
 import { parsePlatform } from '../oci/platform.js';
 import { TrowelError } from '../oci/error.js';
+import { formatReference, type ImageReference } from '../oci/reference.js';
 
 interface Args extends GlobalArgs {
   image: string; quiet?: boolean; 'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string;
@@ -20,7 +21,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     y
       .positional('image', { type: 'string', demandOption: true })
       .option('quiet', { alias: 'q', type: 'boolean', describe: "don't output progress information" })
-      .option('tls-verify', { type: 'boolean', default: true, describe: 'require HTTPS and verify certificates' })
+      .option('tls-verify', { type: 'boolean', describe: 'require HTTPS and verify certificates (default true)' })
       .option('authfile', { type: 'string' })
       .option('creds', { type: 'string' })
       .option('cert-dir', { type: 'string' })
@@ -32,10 +33,17 @@ const cmd: CommandModule<GlobalArgs, Args> = {
   handler: async (args) => {
     const store = openStore(args);
     const loc = parseImageLocation(args.image);
-    const src = await openSource(store, args.image, { tlsVerify: args['tls-verify'] !== false });
+    const src = await openSource(store, args.image, {
+      ...(args['tls-verify'] !== undefined ? { tlsVerify: args['tls-verify'] } : {}),
+      ...(args.authfile ? { authFile: args.authfile } : {}),
+      ...(args.creds ? { creds: args.creds } : {}),
+      ...(args['cert-dir'] ? { certDir: args['cert-dir'] } : {}),
+    });
     let archiveTag: string | undefined;
     if (loc.transport === 'docker-archive') archiveTag = loc.ref;
-    const name = localNameFor(loc, archiveTag);
+    // A registry source knows the name that answered (after short-name resolution).
+    const resolved = (src as { reference?: ImageReference }).reference;
+    const name = resolved ? formatReference(resolved) : localNameFor(loc, archiveTag);
     const dest = new StoreImageDestination(store, name ? [name] : []);
     const log = (line: string) => {
       if (!args.quiet) process.stderr.write(line + '\n');

@@ -21,7 +21,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .positional('destination', { type: 'string', describe: 'docker://REF (default), oci:DIR[:NAME], oci-archive:FILE[:NAME], docker-archive:FILE[:NAME], dir:DIR' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: "don't output progress information" })
       .option('digestfile', { type: 'string', describe: 'write the digest of the pushed manifest to the file' })
-      .option('tls-verify', { type: 'boolean', default: true, describe: 'require HTTPS and verify certificates' })
+      .option('tls-verify', { type: 'boolean', describe: 'require HTTPS and verify certificates (default true)' })
       .option('authfile', { type: 'string', describe: 'path of the authentication file' })
       .option('creds', { type: 'string', describe: 'USERNAME[:PASSWORD] for the registry' })
       .option('cert-dir', { type: 'string', describe: 'certificates directory for the registry' })
@@ -30,9 +30,9 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     const store = openStore(args);
     const image = findImage(store.images(), args.image);
     const localName = image.names[0];
-    const dest = openDestination(store, args.destination ?? args.image, localName, {
-      tlsVerify: args['tls-verify'] !== false,
-      ...(args.authfile ? { authfile: args.authfile } : {}),
+    const dest = await openDestination(store, args.destination ?? args.image, localName, {
+      ...(args['tls-verify'] !== undefined ? { tlsVerify: args['tls-verify'] } : {}),
+      ...(args.authfile ? { authFile: args.authfile } : {}),
       ...(args.creds ? { creds: args.creds } : {}),
       ...(args['cert-dir'] ? { certDir: args['cert-dir'] } : {}),
     });
@@ -41,7 +41,8 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     };
     log('Getting image source signatures');
     const result = await copyImage(new StoreImageSource(store, image), dest, { all: !!args.all, onProgress: log });
-    if (args.digestfile) writeFileSync(args.digestfile, result.manifest.digest);
+    const pushed = (dest as { manifestDigest?: string }).manifestDigest ?? result.manifest.digest;
+    if (args.digestfile) writeFileSync(args.digestfile, pushed);
   },
 };
 export default cmd;

@@ -57,7 +57,7 @@ async function copyBlobs(src: ImageSource, dst: ImageDestination, blobs: Descrip
       return;
     }
     opts.onProgress?.(`Copying blob ${desc.digest}`);
-    await dst.putBlob(desc, () => src.getBlob(desc));
+    await dst.putBlob(desc, () => src.getBlob(desc), src.blobSource);
   });
 }
 

@@ -20,7 +20,15 @@ export interface ImageSource {
   /** The top-level manifest or index when `digest` is absent; a child manifest by digest otherwise. */
   getManifest(digest?: Digest): Promise<ManifestBlob>;
   getBlob(desc: Descriptor): Promise<Readable>;
+  /** Where this source's blobs live, when that lets a destination mount instead of upload. */
+  readonly blobSource?: BlobSourceHint;
   close(): Promise<void>;
+}
+
+/** A registry and repository a blob can be mounted from. */
+export interface BlobSourceHint {
+  registry: string;
+  repository: string;
 }
 
 /**
@@ -32,7 +40,7 @@ export interface ImageDestination {
   /** Whether the destination already holds the blob (so it need not be read or sent). */
   hasBlob(desc: Descriptor): Promise<boolean>;
   /** Stores a blob; `open` is called only if the bytes are needed. Verifies digest and size. */
-  putBlob(desc: Descriptor, open: () => Promise<Readable>): Promise<void>;
+  putBlob(desc: Descriptor, open: () => Promise<Readable>, hint?: BlobSourceHint): Promise<void>;
   /**
    * Stores a manifest or index. `top` marks the one the destination's name (tag) points at;
    * children of an index are put first with `top` false.

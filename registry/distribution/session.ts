@@ -199,8 +199,9 @@ export class RegistrySession {
       const headers: Record<string, string> = { 'user-agent': this.opts.userAgent ?? 'trowel', ...req.headers };
       // Credentials go only to the registry's own origin, never to blob storage it redirects to.
       if (authorization && url.origin === base.origin) headers.authorization = authorization;
-      const body = typeof req.body === 'function' ? await req.body() : req.body;
-      const res = await request(url, { method: req.method, headers, body: hop === 0 ? body ?? null : null, dispatcher: this.dispatcher });
+      // Only GET and HEAD are redirected, so a body is sent (and a stream opened) on the first hop only.
+      const body = hop > 0 ? null : typeof req.body === 'function' ? await req.body() : req.body ?? null;
+      const res = await request(url, { method: req.method, headers, body, dispatcher: this.dispatcher });
       this.opts.log?.(`${req.method} ${url.origin}${url.pathname} -> ${res.statusCode}`);
       const location = header(res, 'location');
       if (res.statusCode >= 300 && res.statusCode < 400 && res.statusCode !== 304 && location && (req.method === 'GET' || req.method === 'HEAD')) {

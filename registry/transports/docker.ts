@@ -7,7 +7,7 @@ import { RegistryClient, type RegistryClientOptions } from '../distribution/clie
 import { RegistryConnectionError, RegistryNotFoundError, RegistryTimeoutError } from '../distribution/errors.js';
 import { registryAccess, type RegistryAccessOptions } from '../config/access.js';
 import { checkNotBlocked, loadRegistriesConf, pullSources, resolveShortName, type RegistriesConf } from '../config/registries-conf.js';
-import type { ImageDestination, ImageSource, ManifestBlob } from './types.js';
+import type { BlobSourceHint, ImageDestination, ImageSource, ManifestBlob } from './types.js';
 
 /** Options for the `docker://` transport: how to reach registries, and client tuning. */
 export interface DockerTransportOptions extends RegistryAccessOptions {
@@ -17,14 +17,8 @@ export interface DockerTransportOptions extends RegistryAccessOptions {
   client?: Pick<RegistryClientOptions, 'retry' | 'timeouts' | 'chunkedUploadThreshold' | 'chunkSize' | 'userAgent' | 'log'>;
 }
 
-/**
- * Where a blob came from, so a destination on the same registry can mount it instead of
- * uploading it. Passed as the optional third argument of `putBlob`.
- */
-export interface BlobSourceHint {
-  registry: string;
-  repository: string;
-}
+/** Where a blob came from (see `types.ts`): a destination on the same registry mounts it. */
+export type { BlobSourceHint };
 
 /** A registry image being read. `reference` is the one that answered (after short names and mirrors). */
 export interface DockerImageSource extends ImageSource {

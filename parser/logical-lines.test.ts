@@ -1,0 +1,24 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { positionAt, scanLogicalLines } from './logical-lines.js';
+
+test('continuations join, comments and blank lines inside are dropped, positions map back', () => {
+  const { lines } = scanLogicalLines('FROM a\n  RUN a \\\n# c\n\n   b \\  \n c\n', 'Containerfile');
+  assert.equal(lines.map((l) => l.text), ['FROM a', 'RUN a    b  c']);
+  const run = lines[1]!;
+  assert.equal(positionAt(run, 0), { line: 2, column: 3 });
+  assert.equal(positionAt(run, run.text.indexOf('b')), { line: 5, column: 4 });
+  assert.equal(positionAt(run, run.text.length - 1), { line: 6, column: 2 });
+});
+
+test('heredoc bodies end at the exact terminator; CRLF bodies keep CRLF', () => {
+  const { lines } = scanLogicalLines('FROM a\r\nRUN <<E\r\n x\r\nE \r\nE\r\nCMD y\r\n', 'f');
+  assert.equal(lines[1]!.heredocs.map((h) => h.content), [' x\r\nE \r\n']);
+  assert.equal(lines.map((l) => l.text), ['FROM a', 'RUN <<E', 'CMD y']);
+});
+
+test('an unterminated heredoc names the terminator', () => {
+  assert.throws(() => scanLogicalLines('FROM a\nRUN <<END\nx\n', 'Containerfile'), /Containerfile:2:1: unterminated heredoc <<END/);
+});
+
+test.run();

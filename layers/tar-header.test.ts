@@ -48,6 +48,23 @@ test('long, prefix-split and non-ASCII names and link targets round trip', async
   assert.is(got[5]!.header.linkname, `../${'t'.repeat(200)}`);
 });
 
+test('sizes beyond 8 GiB and pre-1970 times go to PAX records and come back', async () => {
+  const big = 10 * 1024 ** 3;
+  const buf = encodeHeader(header({ name: 'huge', size: big, mtime: -86400 }));
+  const raw = decodeRawHeader(buf.subarray(0, BLOCK));
+  assert.is(raw.typeflag, 'x');
+  const records = decodePaxRecords(buf.subarray(BLOCK, BLOCK + raw.size));
+  assert.is(records.get('size')?.toString(), String(big));
+  assert.is(records.get('mtime')?.toString(), '-86400');
+  // The reader applies them: feed the header and stop before the (absent) 10 GiB of content.
+  const { readTar } = await import('./tar-reader.js');
+  const it = readTar((async function* () { yield buf; })());
+  const first = await it.next();
+  assert.is(first.done, false);
+  assert.is(first.value!.header.size, big);
+  assert.is(first.value!.header.mtime, -86400);
+});
+
 test('encoding is deterministic and independent of xattr insertion order', () => {
   const a = encodeHeader(header({ name: 'f', xattrs: new Map([['user.b', Buffer.from('2')], ['user.a', Buffer.from('1')]]) }));
   const b = encodeHeader(header({ name: 'f', xattrs: new Map([['user.a', Buffer.from('1')], ['user.b', Buffer.from('2')]]) }));

@@ -28,7 +28,7 @@ test.before.each(() => {
 });
 test.after.each(() => { cleanup(base); });
 
-const apply = (tar: Buffer, mode: 'overlay' | 'flatten' = 'flatten', dir = root) => applyLayer(Readable.from([tar]), dir, { mode });
+const apply = (tar: Buffer, mode: 'overlay' | 'flatten' | 'plain' = 'flatten', dir = root) => applyLayer(Readable.from([tar]), dir, { mode });
 
 /** Applies a crafted layer expecting LayerPathError; returns its message. */
 async function rejects(entries: FixtureEntry[], errorClass: Function = LayerPathError): Promise<string> {
@@ -113,6 +113,12 @@ test('flatten: whiteouts delete, opaque dirs keep only what this layer put there
   assert.equal(readdirSync(join(root, 'tree')), []);
   assert.equal(readdirSync(join(root, 'data')).sort(), ['a-new', 'old']);
   assert.equal(readdirSync(join(root, 'data', 'old')), [], 'lower content of a re-listed dir is hidden too');
+});
+
+test('plain mode (ADD of an archive): whiteout names are ordinary files', async () => {
+  await apply(makeTar([{ name: 'keep', content: 'k' }, { name: '.wh.keep', content: 'w' }, { name: 'd/', type: 'directory' }, { name: 'd/.wh..wh..opq' }]), 'plain');
+  assert.equal(readdirSync(root).sort(), ['.wh.keep', 'd', 'keep']);
+  assert.equal(readdirSync(join(root, 'd')), ['.wh..wh..opq']);
 });
 
 test('overlay mode: whiteouts become char 0:0 devices and opaque dirs get the xattr', async () => {

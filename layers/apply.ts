@@ -21,8 +21,9 @@ export interface ApplyOptions {
   /**
    * 'overlay': the dir will be an overlay lower dir; whiteouts become char 0:0 devices and
    * opaque xattrs. 'flatten': whiteouts delete what they name (vfs, unpacking a rootfs).
+   * 'plain': an ordinary archive (ADD): `.wh.` names are ordinary files.
    */
-  mode: 'overlay' | 'flatten';
+  mode: 'overlay' | 'flatten' | 'plain';
   /** Container -> host id mapping (rootless: the user's subids). Unset: ids as in the tar. */
   idMap?: IdMappings;
   /**
@@ -138,7 +139,7 @@ async function applyEntry(state: ApplyState, header: TarHeader, body: AsyncItera
   const base = components[components.length - 1]!;
   const parent = resolveDir(state.root, components.slice(0, -1), entry, true);
 
-  if (base.startsWith(WHITEOUT_PREFIX)) {
+  if (base.startsWith(WHITEOUT_PREFIX) && state.opts.mode !== 'plain') {
     if (base === OPAQUE_MARKER) return applyOpaque(state, parent, entry);
     const victim = base.slice(WHITEOUT_PREFIX.length);
     if (victim === '' || victim === '.' || victim === '..') throw new LayerPathError(entry, 'whiteout names no file');

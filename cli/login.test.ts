@@ -73,6 +73,21 @@ test('login (bearer) with --password-stdin writes ${XDG_RUNTIME_DIR}/containers/
   assert.equal((JSON.parse(readFileSync(file, 'utf8')) as { auths: object }).auths, {});
 });
 
+test('login over TLS trusts the CA given with --cert-dir, and names the cause without it', async () => {
+  const tls = await startRegistry({ tls: true, auth: 'htpasswd' });
+  try {
+    const authfile = join(work, 'tls-ok.json');
+    const ok = await run(['login', '--authfile', authfile, '--cert-dir', tls.certs!.certDir, '-u', 'alice', '-p', 'wonderland', tls.host]);
+    assert.is(ok.stdout, 'Login Succeeded!\n', ok.stderr);
+    const bad = await run(['login', '--authfile', authfile, '-u', 'alice', '-p', 'wonderland', tls.host]);
+    assert.is(bad.code, 125);
+    assert.match(bad.stderr, `Error: log in to ${tls.host}: TLS handshake with ${tls.host} failed: `, bad.stderr);
+    assert.match(bad.stderr, /certificate/, bad.stderr);
+  } finally {
+    await tls.stop();
+  }
+});
+
 test('login over TLS checks the certificate: refused without --tls-verify=false against plain HTTP', async () => {
   const r = await run(['login', '--authfile', join(work, 'tls.json'), '-u', 'alice', '-p', 'wonderland', basic.host]);
   assert.is(r.code, 125);

@@ -19,7 +19,9 @@ export interface ExtractedFlags {
 }
 
 function isSpace(ch: string): boolean {
-  return /^\s$/u.test(ch);
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return ch !== '\uFEFF' && /^\s$/u.test(ch);
 }
 
 /** Splits leading `--flag` words off `line`. Never throws. */

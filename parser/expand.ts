@@ -49,15 +49,20 @@ const EOF = -1;
 const SPECIAL_PARAMS = new Set(['@', '*', '#', '?', '-', '$', '!', '0']);
 
 function isSpace(ch: string): boolean {
-  return ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\v' || ch === '\f' ||
-    ch === '\u0085' || ch === '\u00a0' || (ch.length > 0 && /\s/u.test(ch));
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return ch === '\u0085' || ch === '\u00a0' || /^\s$/u.test(ch);
 }
 
 function isLetterOrDigit(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
   return /^[\p{L}\p{Nd}]$/u.test(ch);
 }
 
 function isDigit(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return c >= 0x30 && c <= 0x39;
   return /^\p{Nd}$/u.test(ch);
 }
 

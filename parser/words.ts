@@ -6,7 +6,9 @@
 const WHITESPACE = /[\t\v\f\r ]+/;
 
 function isSpace(ch: string): boolean {
-  return /^\s$/u.test(ch) && ch !== '\uFEFF';
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return ch !== '\uFEFF' && /^\s$/u.test(ch);
 }
 
 /** A word and its offset in the text it came from. */

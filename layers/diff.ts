@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { isErrnoError, lgetxattr, llistxattr } from '../native/index.js';
 import { LayerDiffError } from './errors.js';
 import { toContainerId, type IdMappings } from './id-map.js';
-import { END_OF_ARCHIVE, encodeHeader, paddingFor, type TarHeader } from './tar-header.js';
+import { END_OF_ARCHIVE, encodeHeader, paddingFor } from './tar-header.js';
 import {
   isPrivateXattr, OPAQUE_MARKER, OPAQUE_XATTRS, UNSUPPORTED_OVERLAY_XATTRS, WHITEOUT_PREFIX,
 } from './whiteout.js';

@@ -36,7 +36,7 @@ function assertStoreConsistent(): void {
   assert.equal(readdirSync(outside), [], 'nothing written outside');
 }
 
-test.before(() => {
+test('set-up: an image to work with', () => {
   const c = t.ok(['from', 'scratch']);
   const mnt = t.ok(['mount', c]);
   writeFileSync(join(mnt, 'hello'), 'hi\n');

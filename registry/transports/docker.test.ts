@@ -140,6 +140,19 @@ test('mirrors are tried first and fall back to the registry', async () => {
   });
 });
 
+test('a mirror that is down or refuses us falls back to the registry', async () => {
+  const c = conf(`[[registry]]\nlocation = "${plain.host}"\ninsecure = true\n[[registry.mirror]]\nlocation = "127.0.0.1:1/down"\ninsecure = true\n[[registry.mirror]]\nlocation = "${secured.host}/needs-auth"\ninsecure = true\n`);
+  const src = await openDockerSource(`${plain.host}/src/app:v1`, { registriesConf: c, client: { retry: { retries: 1, baseDelayMs: 5 } } });
+  assert.is(src.registry, plain.host);
+  await src.close();
+  await openDockerSource(`${plain.host}/src/app:gone`, { registriesConf: c, client: { retry: { retries: 0 } } }).then(() => assert.unreachable(), (err: Error) => {
+    assert.is((err as { code?: string }).code, 'REGISTRY_ERROR');
+    assert.match(err.message, `pull ${plain.host}/src/app:gone: no source could serve it: 127.0.0.1:1/down/src/app:gone (cannot reach 127.0.0.1:1`);
+    assert.match(err.message, `${secured.host}/needs-auth/src/app:gone (401 Unauthorized`);
+    assert.not.match(err.message, '\n');
+  });
+});
+
 test('blocked registries are refused for pull and push', async () => {
   const c = conf(`[[registry]]\nlocation = "${plain.host}"\nblocked = true\n`);
   await openDockerSource(`${plain.host}/src/app:v1`, { registriesConf: c }).then(() => assert.unreachable(), (err: Error) => assert.is((err as { code?: string }).code, 'REGISTRY_BLOCKED'));

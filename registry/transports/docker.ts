@@ -4,7 +4,7 @@ import type { Digest } from '../../oci/digest.js';
 import { InvalidArgumentError, TrowelError } from '../../oci/error.js';
 import { formatReference, parseReference, type ImageReference } from '../../oci/reference.js';
 import { RegistryClient, type RegistryClientOptions } from '../distribution/client.js';
-import { RegistryConnectionError, RegistryNotFoundError, RegistryTimeoutError } from '../distribution/errors.js';
+import { RegistryError, RegistryNotFoundError } from '../distribution/errors.js';
 import { registryAccess, type RegistryAccessOptions } from '../config/access.js';
 import { checkNotBlocked, loadRegistriesConf, pullSources, resolveShortName, type RegistriesConf } from '../config/registries-conf.js';
 import type { BlobSourceHint, ImageDestination, ImageSource, ManifestBlob } from './types.js';
@@ -76,15 +76,17 @@ export async function openDockerSource(ref: string, opts: DockerTransportOptions
         return new RegistrySource(client, r, top);
       } catch (err) {
         await client.close();
-        const fallThrough = err instanceof RegistryNotFoundError || err instanceof RegistryConnectionError || err instanceof RegistryTimeoutError;
-        if (!fallThrough) throw err;
+        // Any registry failure moves on to the next place (as containers/image does); a
+        // local problem (bad configuration, a bug) stops the search.
+        if (!(err instanceof RegistryError)) throw err;
         tried.push({ where: formatReference(r), err });
       }
     }
   }
   if (tried.length === 1) throw tried[0]!.err;
   const list = tried.map((t) => `${t.where} (${(t.err as Error).message.split(': ').slice(1).join(': ')})`).join('; ');
-  throw new TrowelError('IMAGE_NOT_FOUND', `pull ${wanted}: not found in any of: ${list}`);
+  if (tried.every((t) => t.err instanceof RegistryNotFoundError)) throw new TrowelError('IMAGE_NOT_FOUND', `pull ${wanted}: not found in any of: ${list}`);
+  throw new TrowelError('REGISTRY_ERROR', `pull ${wanted}: no source could serve it: ${list}`);
 }
 
 class RegistrySource implements DockerImageSource {

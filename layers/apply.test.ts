@@ -82,6 +82,15 @@ test('round trip: diff -> gzip -> apply (flatten) gives the same tree, and the s
   assert.equal(snapshotTree(root, { dirTimes: true }), snapshotTree(src, { dirTimes: true }));
 });
 
+test('a "./" entry sets the root dir\'s mode and times; a non-dir "./" entry is ignored', async () => {
+  await apply(makeTar([{ name: './', type: 'directory', mode: 0o751, mtime: 12345 }, { name: './a', content: 'x' }]));
+  const st = lstatSync(root);
+  assert.is(st.mode & 0o7777, 0o751);
+  assert.is(Math.floor(st.mtimeMs / 1000), 12345);
+  await apply(makeTar([{ name: '.', type: 'symlink', linkname: '/' }]));
+  assert.ok(lstatSync(root).isDirectory());
+});
+
 test('zstd and plain layers are detected by their magic', async () => {
   writeFileSync(join(base, 'f'), 'content');
   const tar = makeTar([{ name: 'a/', type: 'directory' }, { name: 'a/f', content: 'zstd content' }]);

@@ -101,6 +101,13 @@ export async function applyLayer(stream: Readable | AsyncIterable<Buffer>, dir: 
   return { diffID: hasher.digest, uncompressedSize: hasher.size, compression };
 }
 
+/** A Buffer view of a chunk, without copying. */
+function asBuffer(chunk: unknown): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk;
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  throw new TypeError('apply layer: the stream must yield bytes');
+}
+
 /** The uncompressed tar of `stream`, hashed as it is read. */
 async function decompressed(stream: Readable | AsyncIterable<Buffer>) {
   const it = stream[Symbol.asyncIterator]();
@@ -109,7 +116,7 @@ async function decompressed(stream: Readable | AsyncIterable<Buffer>) {
   while (headLength < 4) {
     const next = await it.next();
     if (next.done) break;
-    const chunk = Buffer.from(next.value as Uint8Array);
+    const chunk = asBuffer(next.value);
     headParts.push(chunk);
     headLength += chunk.length;
   }
@@ -120,7 +127,7 @@ async function decompressed(stream: Readable | AsyncIterable<Buffer>) {
     for (;;) {
       const next = await it.next();
       if (next.done) return;
-      yield Buffer.from(next.value as Uint8Array);
+      yield asBuffer(next.value);
     }
   })(), { objectMode: false });
   const hasher = new DigestingStream();
@@ -135,7 +142,16 @@ async function decompressed(stream: Readable | AsyncIterable<Buffer>) {
 async function applyEntry(state: ApplyState, header: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
   const entry = header.name;
   const components = entryComponents(entry);
-  if (components.length === 0) return; // the root itself: its metadata belongs to the caller
+  if (components.length === 0) {
+    // The root itself ("./"): a directory entry sets its owner, mode, times and xattrs;
+    // anything else cannot replace the root and is ignored.
+    if (header.type === 'directory') {
+      setOwner(state, header, state.root);
+      setXattrs(state, header, state.root);
+      state.dirs.push({ path: state.root, header });
+    }
+    return;
+  }
   const base = components[components.length - 1]!;
   const parent = resolveDir(state.root, components.slice(0, -1), entry, true);
 

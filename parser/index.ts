@@ -23,3 +23,4 @@ export {
 export { parseOnbuildTriggers, type OnbuildTriggerOptions } from './onbuild-triggers.js';
 export { parseGoDuration } from './duration.js';
 export { IgnoreMatcher, compileIgnoreFile, readIgnoreFile, cleanPath, type IgnorePatternLine } from './ignore-patterns.js';
+export { resolveRunCommand, type ResolvedRunCommand } from './run-command.js';

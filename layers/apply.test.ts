@@ -362,6 +362,17 @@ test('a full disk fails with LayerApplyError naming the entry and ENOSPC', async
   }
 });
 
+test('every shared malicious layer fixture is refused with LayerPathError', async () => {
+  const { maliciousLayers } = await import('./test-fixtures.js');
+  for (const [name, { tar, target }] of Object.entries(maliciousLayers())) {
+    const dir = join(base, name, 'a', 'b');
+    mkdirSync(dir, { recursive: true });
+    const err = await applyLayer(Readable.from([tar]), dir, { mode: 'flatten' }).then(() => undefined, (e: Error) => e);
+    assert.instance(err, LayerPathError, name);
+    assert.not.ok(existsSync(target.startsWith('/') ? target : join(dir, target)), `${name}: ${target} was written`);
+  }
+});
+
 // ---- malformed input ----
 
 test('a truncated layer fails with LayerFormatError naming the entry', async () => {

@@ -143,3 +143,27 @@ export function snapshotTree(root: string, opts: { dirTimes?: boolean } = {}): R
   walk('');
   return out;
 }
+
+/**
+ * Layers that must be refused, by attack name, for tests anywhere (e.g. a CLI test pulling an
+ * image made of one). Each is an uncompressed tar; `target` is where the attack aims, relative
+ * to the directory the layer is applied to.
+ */
+export function maliciousLayers(): Record<string, { tar: Buffer; target: string }> {
+  return {
+    'zip-slip': { tar: makeTar([{ name: '../evil', content: 'pwned' }]), target: '../evil' },
+    'absolute-path': { tar: makeTar([{ name: '/tmp/trowel-evil', content: 'pwned' }]), target: '/tmp/trowel-evil' },
+    'symlink-then-write': {
+      tar: makeTar([{ name: 'up', type: 'symlink', linkname: '../..' }, { name: 'up/evil', content: 'pwned' }]),
+      target: '../../evil',
+    },
+    'hardlink-to-etc-shadow': { tar: makeTar([{ name: 'shadow', type: 'link', linkname: '/etc/shadow' }]), target: 'shadow' },
+    'symlink-parent-swap': {
+      tar: makeTar([
+        { name: 'a/', type: 'directory' }, { name: 'a', type: 'symlink', linkname: '../' },
+        { name: 'a/evil', content: 'pwned' },
+      ]),
+      target: '../evil',
+    },
+  };
+}

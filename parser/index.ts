@@ -24,3 +24,4 @@ export { parseOnbuildTriggers, type OnbuildTriggerOptions } from './onbuild-trig
 export { parseGoDuration } from './duration.js';
 export { IgnoreMatcher, compileIgnoreFile, readIgnoreFile, cleanPath, type IgnorePatternLine } from './ignore-patterns.js';
 export { resolveRunCommand, type ResolvedRunCommand } from './run-command.js';
+export { exposedPortKeys } from './exposed-ports.js';

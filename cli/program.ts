@@ -27,10 +27,28 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
   unshare: { describe: 'Run a command in a modified user namespace', load: async () => (await import('./unshare.js')).default },
 };
 
+/** Global flags that take a value in the next argument (when not written `--flag=value`). */
+const GLOBAL_VALUE_FLAGS = new Set(['--root', '--runroot', '--storage-driver', '--storage-opt', '--log-level']);
+
+/** The first argument that is neither a flag nor a global flag's value. */
+function firstPositional(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return argv[i + 1];
+    if (!a.startsWith('-')) return a;
+    if (GLOBAL_VALUE_FLAGS.has(a)) i++;
+  }
+  return undefined;
+}
+
 function findCommand(argv: string[]): string | undefined {
-  for (const a of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
     if (a === '--') return undefined;
-    if (a.startsWith('-')) continue;
+    if (a.startsWith('-')) {
+      if (GLOBAL_VALUE_FLAGS.has(a)) i++;
+      continue;
+    }
     for (const [name, c] of Object.entries(COMMANDS)) {
       if (name === a || c.aliases?.includes(a)) return name;
     }
@@ -76,20 +94,27 @@ export async function runCli(argv: string[]): Promise<void> {
     .parserConfiguration({ 'greedy-arrays': false, 'boolean-negation': false })
     .strict()
     .demandCommand(1, 'missing command: see trowel --help')
-    .recommendCommands()
     .help()
     .version(false)
-    .wrap(Math.min(120, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
       throw new TrowelError('INVALID_ARGUMENT', msg ?? 'invalid arguments');
     });
-  for (const [n, c] of Object.entries(COMMANDS)) {
-    if (n === name) {
-      const mod = await c.load();
-      y = y.command({ ...mod, aliases: c.aliases ?? [] });
-    } else {
-      y = y.command(n, c.describe);
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  const firstWord = firstPositional(argv);
+  if (!name && firstWord !== undefined) {
+    process.exitCode = reportError(new TrowelError('INVALID_ARGUMENT', `unknown command ${JSON.stringify(firstWord)} for "trowel"`), debug);
+    return;
+  }
+  if (name && !wantsHelp) {
+    // Start-up is on every command's clock: only the command being run is set up.
+    const c = COMMANDS[name]!;
+    y = y.command({ ...(await c.load()), aliases: c.aliases ?? [] });
+  } else {
+    y = y.recommendCommands().wrap(Math.min(120, process.stdout.columns || 100));
+    for (const [n, c] of Object.entries(COMMANDS)) {
+      if (n === name) y = y.command({ ...(await c.load()), aliases: c.aliases ?? [] });
+      else y = y.command(n, c.describe);
     }
   }
   try {

@@ -116,7 +116,7 @@ const cmd: CommandModule<GlobalArgs, LoginArgs> = {
     if (username === '') throw new InvalidArgumentError(`log in to ${key}: user name is empty`);
     password ??= await prompt('Password: ', true);
     await check({ username, password });
-    const file = storeCredentials(key, username, password, fileOpts);
+    const file = await storeCredentials(key, username, password, fileOpts);
     if (args.verbose) process.stdout.write(`Used: ${file}\n`);
     process.stdout.write('Login Succeeded!\n');
   },

@@ -24,7 +24,7 @@ test('store writes 0600 in a 0700 directory and keeps other keys; find reads it 
   const file = join(run, 'containers', 'auth.json');
   mkdirSync(join(run, 'containers'), { recursive: true });
   writeFileSync(file, JSON.stringify({ auths: { 'other.example': { auth: b64('o:p') } }, credHelpers: {} }));
-  storeCredentials('registry.example', 'alice', 'pa:ss', { env, home });
+  await storeCredentials('registry.example', 'alice', 'pa:ss', { env, home });
   assert.is(statSync(file).mode & 0o777, 0o600);
   const content = JSON.parse(readFileSync(file, 'utf8')) as { auths: Record<string, { auth: string }> };
   assert.is(content.auths['registry.example']!.auth, b64('alice:pa:ss'));
@@ -67,15 +67,34 @@ test('credential helpers: credHelpers per registry and credsStore, via docker-cr
   await findCredentials('x.example', undefined, { authFile: f, env }).then(() => assert.unreachable(), (err: Error) => assert.match(err.message, 'docker-credential-missing for x.example: not found on PATH'));
 });
 
-test('remove: one registry, then a clear error when not logged in; --all empties', () => {
+test('remove: one registry, then a clear error when not logged in; --all empties', async () => {
   const f = join(dir, 'remove.json');
-  storeCredentials('a.example', 'u', 'p', { authFile: f });
-  storeCredentials('b.example', 'u', 'p', { authFile: f });
-  removeCredentials('a.example', { authFile: f });
+  await storeCredentials('a.example', 'u', 'p', { authFile: f });
+  await storeCredentials('b.example', 'u', 'p', { authFile: f });
+  await removeCredentials('a.example', { authFile: f });
   assert.equal(Object.keys((JSON.parse(readFileSync(f, 'utf8')) as { auths: object }).auths), ['b.example']);
-  assert.throws(() => removeCredentials('a.example', { authFile: f }), (e: Error) => e.message === 'log out of a.example: not logged in');
-  removeCredentials(undefined, { authFile: f, all: true });
+  await removeCredentials('a.example', { authFile: f }).then(() => assert.unreachable(), (e: Error) => assert.is(e.message, 'log out of a.example: not logged in'));
+  await removeCredentials(undefined, { authFile: f, all: true });
   assert.equal((JSON.parse(readFileSync(f, 'utf8')) as { auths: object }).auths, {});
+});
+
+test('login and logout go through the credential helper the file names (store, get, erase)', async () => {
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  const vault = join(dir, 'vault');
+  mkdirSync(vault, { recursive: true });
+  // A helper that keeps one JSON file per host: the real protocol over stdin/stdout.
+  const helper = join(dir, 'bin', 'docker-credential-filevault');
+  writeFileSync(helper, `#!/bin/sh\ncase "$1" in\n  store) cat > "${vault}/tmp"; host=$(sed 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/' "${vault}/tmp"); mv "${vault}/tmp" "${vault}/$host" ;;\n  get) read host; if [ -f "${vault}/$host" ]; then cat "${vault}/$host"; else echo "credentials not found in native keychain"; exit 1; fi ;;\n  erase) read host; if [ -f "${vault}/$host" ]; then rm "${vault}/$host"; else echo "credentials not found in native keychain"; exit 1; fi ;;\nesac\n`);
+  chmodSync(helper, 0o755);
+  const f = join(dir, 'with-helper.json');
+  writeFileSync(f, JSON.stringify({ credsStore: 'filevault' }));
+  const where = await storeCredentials('vault.example', 'vuser', 'vsecret', { authFile: f, env });
+  assert.is(where, 'docker-credential-filevault');
+  assert.not.match(readFileSync(f, 'utf8'), 'vsecret');
+  assert.equal((await findCredentials('vault.example', undefined, { authFile: f, env }))?.credentials, { username: 'vuser', password: 'vsecret' });
+  await removeCredentials('vault.example', { authFile: f, env });
+  assert.is(await findCredentials('vault.example', undefined, { authFile: f, env }), undefined);
+  await removeCredentials('vault.example', { authFile: f, env }).then(() => assert.unreachable(), (e: Error) => assert.is(e.message, 'log out of vault.example: not logged in'));
 });
 
 test('a malformed auth file is one line naming it', async () => {

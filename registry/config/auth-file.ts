@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Credentials } from '../distribution/credentials.js';
-import { credentialsFromHelper } from './credential-helper.js';
+import { credentialsFromHelper, eraseFromHelper, storeInHelper } from './credential-helper.js';
 import { NotLoggedInError, RegistryConfigError } from './errors.js';
 
 /** The parts of auth.json / Docker's config.json trowel reads and writes. Other keys are kept. */
@@ -149,21 +149,38 @@ export async function findCredentials(host: string, repository: string | undefin
   return undefined;
 }
 
-/** Stores `user:password` for `key` (a host or host/namespace) in the login file; returns the file. */
-export function storeCredentials(key: string, username: string, password: string, opts: AuthFileOptions = {}): string {
+/** The credential helper the login file names for `host` (`credHelpers`, else `credsStore`). */
+function helperFor(content: AuthFileContent, host: string): string | undefined {
+  return content.credHelpers?.[host] ?? content.credsStore;
+}
+
+/**
+ * Stores `user:password` for `key` (a host or host/namespace): in the credential helper the
+ * login file names for that host, else in the login file's `auths`. Returns where it went
+ * (a file path or `docker-credential-<name>`).
+ */
+export async function storeCredentials(key: string, username: string, password: string, opts: AuthFileOptions = {}): Promise<string> {
   const file = defaultAuthFile(opts);
   const content = readAuthFile(file);
+  const k = normalizeAuthKey(key);
+  // Helpers are keyed by host; namespace-scoped logins can only live in the file.
+  const helper = k.includes('/') ? undefined : helperFor(content, k);
+  if (helper) {
+    await storeInHelper(helper, k, username, password, opts.env);
+    return `docker-credential-${helper}`;
+  }
   content.auths ??= {};
-  content.auths[normalizeAuthKey(key)] = { auth: Buffer.from(`${username}:${password}`).toString('base64') };
+  content.auths[k] = { auth: Buffer.from(`${username}:${password}`).toString('base64') };
   writeAuthFile(file, content);
   return file;
 }
 
 /**
- * Removes the credentials for `key` from the login file (or all of them with `all`). Throws
- * NotLoggedInError when there were none; says so when they live in Docker's file instead.
+ * Removes the credentials for `key` from the login file and from its credential helper (or
+ * every `auths` entry with `all`). Throws NotLoggedInError when there were none; says so when
+ * they live in another file (Docker's) instead.
  */
-export function removeCredentials(key: string | undefined, opts: AuthFileOptions & { all?: boolean } = {}): string {
+export async function removeCredentials(key: string | undefined, opts: AuthFileOptions & { all?: boolean } = {}): Promise<string> {
   const file = defaultAuthFile(opts);
   const content = readAuthFile(file);
   if (opts.all) {
@@ -172,8 +189,11 @@ export function removeCredentials(key: string | undefined, opts: AuthFileOptions
     return file;
   }
   const want = normalizeAuthKey(key ?? '');
+  const helper = want.includes('/') ? undefined : helperFor(content, want);
+  const erased = helper ? await eraseFromHelper(helper, want, opts.env) : false;
   const found = Object.keys(content.auths ?? {}).filter((k) => normalizeAuthKey(k) === want);
   if (found.length === 0) {
+    if (erased) return `docker-credential-${helper}`;
     const elsewhere = authFileSearchPath(opts).slice(1).find((f) => Object.keys(readAuthFile(f).auths ?? {}).some((k) => normalizeAuthKey(k) === want));
     if (elsewhere) throw new NotLoggedInError(`log out of ${want}: not logged in with this tool; the credentials are in ${elsewhere}`);
     throw new NotLoggedInError(`log out of ${want}: not logged in`);

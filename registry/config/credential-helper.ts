@@ -3,15 +3,21 @@ import type { Credentials } from '../distribution/credentials.js';
 import { RegistryConfigError } from './errors.js';
 
 /**
- * Asks a Docker credential helper (`docker-credential-<name>` on PATH) for a registry's
- * credentials: `get` with the host on stdin, JSON `{ Username, Secret }` on stdout. A helper
- * that knows nothing about the host yields undefined. `<token>` as Username means the
- * secret is an identity token. The secret is never put in an error.
+ * Docker credential helpers: `docker-credential-<name>` on PATH, spoken to with one action
+ * argument (`get`, `store`, `erase`) and the request on stdin. Secrets travel only over the
+ * pipes and never appear in an error.
  */
-export async function credentialsFromHelper(helper: string, host: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
+
+interface HelperResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+async function runHelper(helper: string, action: 'get' | 'store' | 'erase', input: string, host: string, env: NodeJS.ProcessEnv): Promise<HelperResult> {
   const program = `docker-credential-${helper}`;
-  const { code, stdout, stderr, spawnError } = await new Promise<{ code: number | null; stdout: string; stderr: string; spawnError?: Error }>((resolve) => {
-    const child = spawn(program, ['get'], { stdio: ['pipe', 'pipe', 'pipe'], env });
+  const r = await new Promise<HelperResult & { spawnError?: Error }>((resolve) => {
+    const child = spawn(program, [action], { stdio: ['pipe', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -19,21 +25,56 @@ export async function credentialsFromHelper(helper: string, host: string, env: N
     child.on('error', (e) => resolve({ code: null, stdout: out, stderr: err, spawnError: e }));
     child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
     child.stdin.on('error', () => { /* the helper may exit before reading */ });
-    child.stdin.end(host);
+    child.stdin.end(input);
   });
-  if (spawnError) throw new RegistryConfigError(`run credential helper ${program} for ${host}: ${(spawnError as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found on PATH' : spawnError.message}`);
-  if (code !== 0) {
-    const msg = (stdout + stderr).trim();
-    if (/credentials not found/i.test(msg)) return undefined;
-    throw new RegistryConfigError(`run credential helper ${program} for ${host}: exit status ${code}${msg ? `: ${msg.split('\n')[0]}` : ''}`);
+  if (r.spawnError) {
+    const why = (r.spawnError as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found on PATH' : r.spawnError.message;
+    throw new RegistryConfigError(`run credential helper ${program} for ${host}: ${why}`);
+  }
+  return r;
+}
+
+function isNotFound(r: HelperResult): boolean {
+  return /credentials not found/i.test(r.stdout + r.stderr);
+}
+
+function failure(helper: string, action: string, host: string, r: HelperResult): RegistryConfigError {
+  const msg = (r.stdout + r.stderr).trim().split('\n')[0];
+  return new RegistryConfigError(`run credential helper docker-credential-${helper} ${action} for ${host}: exit status ${r.code}${msg ? `: ${msg}` : ''}`);
+}
+
+/**
+ * Asks a helper for a registry's credentials: JSON `{ Username, Secret }` on stdout. A helper
+ * that knows nothing about the host yields undefined. `<token>` as Username means the secret
+ * is an identity token.
+ */
+export async function credentialsFromHelper(helper: string, host: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
+  const r = await runHelper(helper, 'get', host, host, env);
+  if (r.code !== 0) {
+    if (isNotFound(r)) return undefined;
+    throw failure(helper, 'get', host, r);
   }
   let parsed: { Username?: string; Secret?: string };
   try {
-    parsed = JSON.parse(stdout) as typeof parsed;
+    parsed = JSON.parse(r.stdout) as typeof parsed;
   } catch {
-    throw new RegistryConfigError(`run credential helper ${program} for ${host}: output is not JSON`);
+    throw new RegistryConfigError(`run credential helper docker-credential-${helper} get for ${host}: output is not JSON`);
   }
   if (!parsed.Secret && !parsed.Username) return undefined;
   if (parsed.Username === '<token>') return { identityToken: parsed.Secret ?? '' };
   return { username: parsed.Username ?? '', password: parsed.Secret ?? '' };
+}
+
+/** Stores `username`/`secret` for `host` in a helper. */
+export async function storeInHelper(helper: string, host: string, username: string, secret: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const r = await runHelper(helper, 'store', JSON.stringify({ ServerURL: host, Username: username, Secret: secret }), host, env);
+  if (r.code !== 0) throw failure(helper, 'store', host, r);
+}
+
+/** Erases a host's credentials from a helper; false when it had none. */
+export async function eraseFromHelper(helper: string, host: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const r = await runHelper(helper, 'erase', host, host, env);
+  if (r.code === 0) return true;
+  if (isNotFound(r)) return false;
+  throw failure(helper, 'erase', host, r);
 }

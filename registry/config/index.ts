@@ -2,7 +2,7 @@ export {
   defaultAuthFile, authFileSearchPath, readAuthFile, writeAuthFile, findCredentials, storeCredentials, removeCredentials,
   normalizeAuthKey, type AuthFileContent, type AuthFileOptions, type FoundCredentials,
 } from './auth-file.js';
-export { credentialsFromHelper } from './credential-helper.js';
+export { credentialsFromHelper, storeInHelper, eraseFromHelper } from './credential-helper.js';
 export { readCertDir, tlsForHost, SYSTEM_CERT_DIRS } from './cert-dir.js';
 export {
   loadRegistriesConf, parseRegistriesConf, findRegistryEntry, checkNotBlocked, pullSources, resolveShortName, isShortName,

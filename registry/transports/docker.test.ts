@@ -161,7 +161,7 @@ test('blocked registries are refused for pull and push', async () => {
 
 test('credentials come from --authfile or --creds', async () => {
   const authFile = join(work, 'auth.json');
-  storeCredentials(secured.host, 'alice', 'wonderland', { authFile });
+  await storeCredentials(secured.host, 'alice', 'wonderland', { authFile });
   const dst = await openDockerDestination(`${secured.host}/private/app:v1`, { authFile, tlsVerify: false, registriesConf: conf('') });
   try {
     await pushLayout(dst);

@@ -126,12 +126,16 @@ test('short names resolve through unqualified-search-registries; insecure from r
 test('mirrors are tried first and fall back to the registry', async () => {
   await skopeo(['copy', '--dest-tls-verify=false', `oci:${image.dir}:${image.tag}`, `docker://${mirror.host}/mirrored/src/app:only-on-mirror`]);
   const c = conf(`[[registry]]\nlocation = "${plain.host}"\ninsecure = true\n[[registry.mirror]]\nlocation = "${mirror.host}/mirrored"\ninsecure = true\n`);
-  const viaMirror = await openDockerSource(`${plain.host}/src/app:only-on-mirror`, { registriesConf: c });
+  const trying: string[] = [];
+  const viaMirror = await openDockerSource(`${plain.host}/src/app:only-on-mirror`, { registriesConf: c, onTrying: (r) => trying.push(r) });
+  assert.equal(trying, [`${mirror.host}/mirrored/src/app:only-on-mirror`]);
   assert.is(viaMirror.registry, mirror.host);
   assert.is(viaMirror.repository, 'mirrored/src/app');
   await readImage(viaMirror);
   await viaMirror.close();
-  const fallback = await openDockerSource(`${plain.host}/src/app:v1`, { registriesConf: c });
+  trying.length = 0;
+  const fallback = await openDockerSource(`${plain.host}/src/app:v1`, { registriesConf: c, onTrying: (r) => trying.push(r) });
+  assert.equal(trying, [`${mirror.host}/mirrored/src/app:v1`, `${plain.host}/src/app:v1`]);
   assert.is(fallback.registry, plain.host);
   await fallback.close();
   await openDockerSource(`${plain.host}/src/app:nowhere`, { registriesConf: c }).then(() => assert.unreachable(), (err: Error) => {

@@ -15,6 +15,8 @@ export interface DockerTransportOptions extends RegistryAccessOptions {
   registriesConf?: RegistriesConf;
   /** Client tuning passed through (retries, timeouts, chunked uploads). */
   client?: Pick<RegistryClientOptions, 'retry' | 'timeouts' | 'chunkedUploadThreshold' | 'chunkSize' | 'userAgent' | 'log'>;
+  /** Called with each reference a source tries, in order (buildah prints `Trying to pull <ref>...`). */
+  onTrying?: (reference: string) => void;
 }
 
 /** Where a blob came from (see `types.ts`): a destination on the same registry mounts it. */
@@ -70,6 +72,7 @@ export async function openDockerSource(ref: string, opts: DockerTransportOptions
   for (const candidate of candidates) {
     for (const source of pullSources(conf, candidate)) {
       const r = source.reference;
+      opts.onTrying?.(formatReference(r));
       const client = await clientFor(r, source.insecure, opts);
       try {
         const top = await client.getManifest(r.path, r.digest ?? r.tag ?? 'latest');

@@ -93,6 +93,24 @@ test('connection dropped mid-blob: resumed with a Range request, bytes verified'
   assert.is(gets[1]!.headers.range, 'bytes=100000-');
 });
 
+test('a manifest whose connection drops mid-body is fetched again', async () => {
+  const c = client();
+  await c.ping();
+  proxy.add({ method: 'GET', path: /manifests/, action: { kind: 'drop-response', afterBytes: 100 } });
+  assert.is((await c.getManifest('faults/app', 'v1')).digest, image.manifestDigest);
+  assert.is(proxy.log.filter((e) => e.url.includes('/manifests/')).length, 2);
+});
+
+test('a manifest body that stalls for good: one timeout line', async () => {
+  const c = client({ timeouts: { bodyMs: 200 }, retry: { retries: 1, baseDelayMs: 5 } });
+  await c.ping();
+  proxy.add({ method: 'GET', path: /manifests/, times: Infinity, action: { kind: 'stall-response', afterBytes: 10 } });
+  await c.getManifest('faults/app', 'v1').then(() => assert.unreachable(), (err: Error) => {
+    assert.instance(err, RegistryTimeoutError);
+    assert.is(err.message, `pull manifest ${proxy.host}/faults/app:v1: timed out waiting for body from ${proxy.host}`);
+  });
+});
+
 test('a blob that stalls mid-body: body timeout, then resumed with a Range request', async () => {
   const c = client({ timeouts: { bodyMs: 300 } });
   proxy.add({ method: 'GET', path: /blobs\/sha256/, action: { kind: 'stall-response', afterBytes: 150_000 } });

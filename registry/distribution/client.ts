@@ -7,7 +7,7 @@ import { RegistryError, UnsupportedManifestError, formatTarget, type RegistryTar
 import { ACCEPTED_MANIFEST_TYPES, manifestMediaType } from './manifest-media-type.js';
 import { isRetryableNetworkError, isRetryableStatus, retryDelay, sleep } from './retry.js';
 import { repositoryScope } from './scope.js';
-import { RegistrySession, header, networkFailure, type RegistryResponse, type SessionOptions } from './session.js';
+import { RegistrySession, header, networkFailure, type RegistryRequest, type RegistryResponse, type SessionOptions } from './session.js';
 import { VerifyingStream, digestOfBuffer } from './verify.js';
 
 export interface RegistryClientOptions extends SessionOptions {
@@ -76,11 +76,10 @@ export class RegistryClient {
    */
   async getManifest(repository: string, reference: string, accept: readonly string[] = ACCEPTED_MANIFEST_TYPES): Promise<ManifestBlob> {
     const target = this.target(repository, reference);
-    const res = await this.session.send({
+    const { res, bytes } = await this.readSmall({
       method: 'GET', path: `/v2/${repository}/manifests/${reference}`, scopes: this.scopes(repository),
       headers: { accept: accept.join(', ') }, verb: 'pull manifest', target,
-    });
-    const bytes = await readLimited(res, this.maxManifestBytes, `pull manifest ${formatTarget(target)}`, target);
+    }, this.maxManifestBytes);
     const mediaType = manifestMediaType(bytes, header(res, 'content-type'));
     if (mediaType === 'schema1') {
       throw new UnsupportedManifestError(`pull manifest ${formatTarget(target)}: Docker schema 1 manifests are not supported (push the image again with a current client)`, target);
@@ -332,14 +331,28 @@ export class RegistryClient {
     return { received: end > 0 ? end + 1 : 0, location: new URL(header(res, 'location') ?? location, res.url).toString() };
   }
 
+  /** Sends a GET and reads its (small) body whole, retrying when the connection breaks mid-body. */
+  private async readSmall(req: RegistryRequest, limit: number): Promise<{ res: RegistryResponse; bytes: Buffer }> {
+    const policy = this.session.retryPolicy;
+    for (let retry = 0; ; retry++) {
+      const res = await this.session.send(req);
+      try {
+        return { res, bytes: await readLimited(res, limit, `${req.verb} ${formatTarget(req.target)}`, req.target) };
+      } catch (err) {
+        if (err instanceof TrowelError) throw err;
+        if (!isRetryableNetworkError(err) || retry >= policy.retries) throw networkFailure(req, err);
+        await sleep(retryDelay(policy, retry));
+      }
+    }
+  }
+
   /** All tags of a repository, following `Link` pagination (`pageSize` asks for pages of that many). */
   async listTags(repository: string, opts: { pageSize?: number } = {}): Promise<string[]> {
     const target = this.target(repository);
     const tags: string[] = [];
     let path: string | undefined = `/v2/${repository}/tags/list${opts.pageSize ? `?n=${opts.pageSize}` : ''}`;
     for (let page = 0; path && page < 1000; page++) {
-      const res = await this.session.send({ method: 'GET', path, scopes: this.scopes(repository), verb: 'list tags', target });
-      const bytes = await readLimited(res, 16 * 1024 * 1024, `list tags ${formatTarget(target)}`, target);
+      const { res, bytes } = await this.readSmall({ method: 'GET', path, scopes: this.scopes(repository), verb: 'list tags', target }, 16 * 1024 * 1024);
       let doc: { tags?: string[] | null };
       try {
         doc = JSON.parse(bytes.toString('utf8')) as typeof doc;
@@ -378,8 +391,9 @@ async function readLimited(res: RegistryResponse, limit: number, what: string, t
       chunks.push(c);
     }
   } catch (err) {
-    if (err instanceof TrowelError) throw err;
-    throw new RegistryError(`${what}: connection broke: ${(err as Error).message}`, target, { cause: err });
+    res.body.destroy();
+    // Network errors go back to the caller, which may retry; they are not TrowelErrors yet.
+    throw err;
   }
   return Buffer.concat(chunks);
 }

@@ -1,14 +1,14 @@
+/**
+ * Turning one file-system entry into tar bytes: the part the overlay diff and the naive
+ * (two-tree) diff share. Internal to layers/.
+ */
+
 import { closeSync, lstatSync, openSync, readlinkSync, readSync, type BigIntStats } from 'node:fs';
 import { isErrnoError, lgetxattr, llistxattr } from '../native/index.js';
 import { LayerDiffError } from './errors.js';
 import { toContainerId, type IdMappings } from './id-map.js';
 import { encodeHeader, paddingFor } from './tar-header.js';
 import { isPrivateXattr, OPAQUE_XATTRS, UNSUPPORTED_OVERLAY_XATTRS } from './whiteout.js';
-
-/**
- * Turning one file-system entry into tar bytes: the part the overlay diff and the naive
- * (two-tree) diff share. Internal to layers/.
- */
 
 export const READ_CHUNK = 1 << 20;
 export const S_IFMT = 0o170000n;

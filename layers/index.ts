@@ -10,3 +10,4 @@ export { LayerPathError, LayerFormatError, LayerDiffError, LayerApplyError } fro
 export { toContainerId, toHostId, type IdMapEntry, type IdMappings } from './id-map.js';
 export { OPAQUE_MARKER, WHITEOUT_PREFIX, OPAQUE_XATTRS } from './whiteout.js';
 export { applyLayer, type ApplyOptions, type AppliedLayer } from './apply.js';
+export { diffTrees } from './tree-diff.js';

@@ -124,6 +124,14 @@ test('flatten: whiteouts delete, opaque dirs keep only what this layer put there
   assert.equal(readdirSync(join(root, 'data', 'old')), [], 'lower content of a re-listed dir is hidden too');
 });
 
+test('flatten: an opaque marker keeps dirs this layer made implicitly as parents', async () => {
+  await apply(makeTar([{ name: 'data/', type: 'directory' }, { name: 'data/old', content: 'x' }, { name: 'data/sub/', type: 'directory' }, { name: 'data/sub/lower', content: 'x' }]));
+  await apply(makeTar([{ name: 'data/sub/deep/file', content: 'new' }, { name: 'data/.wh..wh..opq' }]));
+  assert.equal(readdirSync(join(root, 'data')), ['sub']);
+  assert.equal(readdirSync(join(root, 'data', 'sub')), ['deep']);
+  assert.is(readFileSync(join(root, 'data', 'sub', 'deep', 'file'), 'utf8'), 'new');
+});
+
 test('plain mode (ADD of an archive): whiteout names are ordinary files', async () => {
   await apply(makeTar([{ name: 'keep', content: 'k' }, { name: '.wh.keep', content: 'w' }, { name: 'd/', type: 'directory' }, { name: 'd/.wh..wh..opq' }]), 'plain');
   assert.equal(readdirSync(root).sort(), ['.wh.keep', 'd', 'keep']);

@@ -2,7 +2,7 @@ import {
   closeSync, constants as fsc, fchmodSync, fchownSync, futimesSync, lchownSync, openSync, writeSync, linkSync, lstatSync, lutimesSync, mkdirSync, readdirSync, rmSync, symlinkSync, chmodSync,
   utimesSync, writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { DigestingStream, type Digest } from '../oci/digest.js';
 import { TrowelError } from '../oci/error.js';
@@ -164,7 +164,7 @@ async function applyEntry(state: ApplyState, header: TarHeader, body: AsyncItera
 
   const dest = join(parent, base);
   const existing = lstatSync(dest, { throwIfNoEntry: false });
-  state.created.add(dest);
+  markCreated(state, dest);
 
   switch (header.type) {
     case 'directory':
@@ -282,7 +282,7 @@ function applyWhiteout(state: ApplyState, parent: string, victim: string, entry:
     attempt(entry, marker, () => rmSync(marker, { force: true }));
     attempt(entry, marker, () => writeFileSync(marker, '', { mode: 0o600, flag: 'wx' }));
   }
-  state.created.add(path);
+  markCreated(state, path);
 }
 
 function applyOpaque(state: ApplyState, dir: string, entry: string): void {
@@ -292,6 +292,14 @@ function applyOpaque(state: ApplyState, dir: string, entry: string): void {
     return;
   }
   clearLower(state, dir, entry);
+}
+
+/**
+ * Records that this layer wrote `path`, and so everything on the way to it: an opaque marker
+ * later in the layer must keep those dirs (they may have been made implicitly, as parents).
+ */
+function markCreated(state: ApplyState, path: string): void {
+  for (let p = path; p.length > state.root.length && !state.created.has(p); p = dirname(p)) state.created.add(p);
 }
 
 /** Deletes what lower layers put below `dir`, keeping what this layer created. */

@@ -154,6 +154,13 @@ test('overlay mode: whiteouts become char 0:0 devices and opaque dirs get the xa
   assert.is(lgetxattr(join(user, 'd'), 'user.overlay.opaque')?.toString(), 'y');
 });
 
+test('overlay mode: a dir re-created after its whiteout in the same layer is opaque', async () => {
+  if (!isRoot) return;
+  await apply(makeTar([{ name: '.wh.x' }, { name: 'x/', type: 'directory' }, { name: 'x/new', content: 'n' }]), 'overlay');
+  assert.ok(lstatSync(join(root, 'x')).isDirectory());
+  assert.is(lgetxattr(join(root, 'x'), 'trusted.overlay.opaque')?.toString(), 'y');
+});
+
 test('overlay round trip: upper dir -> layer -> lower dir mounted under kernel overlay shows the same tree', async () => {
   if (!isRoot) return;
   // Layer 1, applied in overlay mode from a tar, is the lower dir.

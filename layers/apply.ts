@@ -171,6 +171,8 @@ async function applyEntry(state: ApplyState, header: TarHeader, body: AsyncItera
       if (!existing?.isDirectory()) {
         if (existing) removeAll(entry, dest);
         attempt(entry, dest, () => mkdirSync(dest, { mode: 0o700 }));
+        // A dir replacing a whiteout (`.wh.x` then `x/`) must still hide the lower x's contents.
+        if (state.opts.mode === 'overlay' && existing?.isCharacterDevice() && existing.rdev === 0) applyOpaque(state, dest, entry);
       }
       setOwner(state, header, dest);
       setXattrs(state, header, dest);

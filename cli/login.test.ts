@@ -60,6 +60,16 @@ test('login (htpasswd) stores credentials that skopeo accepts; --get-login; logo
   assert.match(none.stderr, `not logged into ${basic.host}`);
 });
 
+test('login asks for user name and password, reading piped answers line by line', async () => {
+  const authfile = join(work, 'prompted.json');
+  const r = await run(['login', '--authfile', authfile, '--tls-verify=false', basic.host], { input: 'alice\nwonderland\n' });
+  assert.is(r.stdout, 'Login Succeeded!\n', r.stderr);
+  assert.is(r.stderr, 'Username: Password: ');
+  const none = await run(['login', '--authfile', join(work, 'none.json'), '--tls-verify=false', basic.host], { input: 'alice\n' });
+  assert.is(none.code, 125);
+  assert.match(none.stderr, 'Error: read password: no input');
+});
+
 test('login (bearer) with --password-stdin writes ${XDG_RUNTIME_DIR}/containers/auth.json; logout --all', async () => {
   const r = await run(['login', '--tls-verify=false', '-u', 'alice', '--password-stdin', `https://${token.host}/`], { input: 'wonderland\n' });
   assert.is(r.stdout, 'Login Succeeded!\n', r.stderr);

@@ -35,23 +35,54 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-/** Asks on the terminal (or reads a line from stdin); the password is not echoed on a terminal. */
-async function prompt(question: string, secret: boolean): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY === true });
-  try {
-    if (secret && process.stdin.isTTY) {
-      const out = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WritableStream };
-      out._writeToOutput = (s: string) => { if (s.startsWith(question)) out.output.write(question); };
-    }
-    const answer = await new Promise<string | undefined>((resolve) => {
-      rl.question(question, resolve);
-      rl.once('close', () => resolve(undefined));
+/**
+ * Asks questions on the terminal, or reads answers line by line from stdin when it is not one.
+ * One reader serves every question, so piped answers are not lost between them. On a terminal
+ * a secret answer is not echoed.
+ */
+class Prompter {
+  private rl: ReturnType<typeof createInterface> | undefined;
+  private readonly lines: string[] = [];
+  private waiting: ((line: string | undefined) => void) | undefined;
+  private closed = false;
+  private muted = false;
+
+  private open(): ReturnType<typeof createInterface> {
+    if (this.rl) return this.rl;
+    const tty = process.stdin.isTTY === true;
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: tty });
+    const out = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WritableStream };
+    const write = out._writeToOutput.bind(rl);
+    out._writeToOutput = (text: string) => { if (!this.muted) write(text); };
+    rl.on('line', (line) => {
+      if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = undefined;
+        w(line);
+      } else this.lines.push(line);
     });
-    if (secret && process.stdin.isTTY) process.stderr.write('\n');
+    rl.on('close', () => {
+      this.closed = true;
+      this.waiting?.(undefined);
+      this.waiting = undefined;
+    });
+    this.rl = rl;
+    return rl;
+  }
+
+  async ask(question: string, secret: boolean): Promise<string> {
+    this.open();
+    process.stderr.write(question);
+    this.muted = secret && process.stdin.isTTY === true;
+    const answer = this.lines.shift() ?? (this.closed ? undefined : await new Promise<string | undefined>((resolve) => { this.waiting = resolve; }));
+    if (this.muted) process.stderr.write('\n');
+    this.muted = false;
     if (answer === undefined) throw new InvalidArgumentError(`read ${question.replace(/:\s*$/, '').toLowerCase()}: no input`);
     return answer;
-  } finally {
-    rl.close();
+  }
+
+  close(): void {
+    this.rl?.close();
   }
 }
 
@@ -112,9 +143,14 @@ const cmd: CommandModule<GlobalArgs, LoginArgs> = {
         process.stdout.write('Existing credentials are invalid, please enter valid username and password\n');
       }
     }
-    username ??= await prompt('Username: ', false);
-    if (username === '') throw new InvalidArgumentError(`log in to ${key}: user name is empty`);
-    password ??= await prompt('Password: ', true);
+    const prompter = new Prompter();
+    try {
+      username ??= await prompter.ask('Username: ', false);
+      if (username === '') throw new InvalidArgumentError(`log in to ${key}: user name is empty`);
+      password ??= await prompter.ask('Password: ', true);
+    } finally {
+      prompter.close();
+    }
     await check({ username, password });
     const file = await storeCredentials(key, username, password, fileOpts);
     if (args.verbose) process.stdout.write(`Used: ${file}\n`);

@@ -16,6 +16,7 @@ import { expandInstruction } from './expand-instruction.js';
 import { exposedPortKeys } from './exposed-ports.js';
 import type { GoldenCaseOptions } from './golden-snapshot.js';
 import { parseContainerfile } from './parse-containerfile.js';
+import { commandArgv } from './run-command.js';
 import { StageVariables } from './stage-variables.js';
 
 const corpus = fileURLToPath(new URL('../../testdata/containerfiles/', import.meta.url));
@@ -66,7 +67,7 @@ function predictConfig(text: string, options: GoldenCaseOptions): Config {
       case 'shell': shell = i.argv; config['Shell'] = i.argv; break;
       case 'cmd':
       case 'entrypoint': {
-        const argv = i.command.form === 'exec' ? i.command.argv : [...shell, i.command.script];
+        const argv = commandArgv(i.command, shell);
         config[i.kind === 'cmd' ? 'Cmd' : 'Entrypoint'] = argv;
         break;
       }

@@ -23,5 +23,5 @@ export {
 export { parseOnbuildTriggers, type OnbuildTriggerOptions } from './onbuild-triggers.js';
 export { parseGoDuration } from './duration.js';
 export { IgnoreMatcher, compileIgnoreFile, readIgnoreFile, cleanPath, type IgnorePatternLine } from './ignore-patterns.js';
-export { resolveRunCommand, type ResolvedRunCommand } from './run-command.js';
+export { commandArgv, resolveRunCommand, type ResolvedRunCommand } from './run-command.js';
 export { exposedPortKeys } from './exposed-ports.js';

@@ -141,8 +141,9 @@ export function parseInstruction(c: LineContext): Instruction {
     }
     case 'cmd':
     case 'entrypoint': {
+      // Without arguments, buildah clears ENTRYPOINT and sets CMD to the bare SHELL.
       if (rest === '' && keyword === 'entrypoint') {
-        return { kind: 'entrypoint', ...base, command: { form: 'shell', script: '' } };
+        return { kind: 'entrypoint', ...base, command: { form: 'exec', argv: [] } };
       }
       const command = rest === '' ? { form: 'shell' as const, script: '' } : parseCommand(ctx, rest, restAt);
       return keyword === 'cmd' ? { kind: 'cmd', ...base, command } : { kind: 'entrypoint', ...base, command };

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RunInstruction } from './instructions.js';
 import { parseContainerfile } from './parse-containerfile.js';
-import { resolveRunCommand } from './run-command.js';
+import { commandArgv, resolveRunCommand } from './run-command.js';
 
 const SH = ['/bin/sh', '-c'];
 
@@ -29,6 +29,12 @@ test('a lone heredoc with a shebang is a script file', () => {
 test('heredocs used by a command are appended for the shell to read', () => {
   assert.equal(resolveRunCommand(run('RUN cat <<A > /a && cat <<B\none\nA\ntwo\nB\n'), SH),
     { kind: 'argv', argv: ['/bin/sh', '-c', 'cat <<A > /a && cat <<B\none\nA\ntwo\nB'] });
+});
+
+test('commandArgv: exec as is, shell through SHELL, empty shell form is the bare SHELL', () => {
+  assert.equal(commandArgv({ form: 'exec', argv: ['a'] }, SH), ['a']);
+  assert.equal(commandArgv({ form: 'shell', script: 'x y' }, SH), ['/bin/sh', '-c', 'x y']);
+  assert.equal(commandArgv({ form: 'shell', script: '' }, SH), ['/bin/sh', '-c']);
 });
 
 test.run();

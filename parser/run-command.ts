@@ -5,7 +5,7 @@
  * shell with the bodies appended, so the shell reads them as here-documents.
  */
 import { parseHeredocWord } from './heredoc.js';
-import type { RunInstruction } from './instructions.js';
+import type { Command, RunInstruction } from './instructions.js';
 
 /** The resolved command of one RUN. */
 export type ResolvedRunCommand =
@@ -33,4 +33,14 @@ export function resolveRunCommand(run: RunInstruction, shell: readonly string[])
     }
   }
   return { kind: 'argv', argv: [...shell, script] };
+}
+
+/**
+ * The argv of a CMD, ENTRYPOINT or HEALTHCHECK-like command for the image config: exec form as
+ * is, shell form as `[...shell, script]`, and an empty script as the bare shell (what buildah
+ * records for a `CMD` without arguments).
+ */
+export function commandArgv(command: Command, shell: readonly string[]): string[] {
+  if (command.form === 'exec') return [...command.argv];
+  return command.script === '' ? [...shell] : [...shell, command.script];
 }

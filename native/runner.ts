@@ -106,6 +106,12 @@ export interface HelperRunSpec {
 export interface RunOutcome {
   exitCode: number;
   signal?: NodeJS.Signals | number;
+  /**
+   * Mount targets the helper had to create in the root (for instance /etc/hosts in an image
+   * without one). It removes them afterwards; with a mount program that removal can leave
+   * whiteouts in the upper dir, which the caller may tidy. Errors carry the same list.
+   */
+  createdTargets: string[];
 }
 
 /** The helper could not set the container up (a mount, a namespace, an id map…). */
@@ -239,15 +245,17 @@ export function encodeRunSpec(spec: HelperRunSpec): Buffer {
 /** Status lines as parsed from fd 4. */
 interface HelperStatus {
   pid?: number;
+  created: string[];
   errors: { code: string; message: string }[];
   exit?: number;
   signal?: number;
 }
 
 function parseStatus(text: string): HelperStatus {
-  const st: HelperStatus = { errors: [] };
+  const st: HelperStatus = { errors: [], created: [] };
   for (const line of text.split('\n')) {
     if (line.startsWith('pid ')) st.pid = Number(line.slice(4));
+    else if (line.startsWith('created ')) st.created.push(line.slice(8));
     else if (line.startsWith('exit ')) st.exit = Number(line.slice(5));
     else if (line.startsWith('signal ')) st.signal = Number(line.slice(7));
     else if (line.startsWith('error ')) {
@@ -332,9 +340,9 @@ function startHelper(spec: Buffer, opts: StartOptions): HelperProcess {
       await statusEnded;
       const st = parseStatus(statusText);
       const err = st.errors[0];
-      if (err) throw errorFor(err, opts.what);
-      if (st.signal !== undefined) return { exitCode: 128 + st.signal, signal: signalName(st.signal) };
-      if (st.exit !== undefined) return { exitCode: st.exit };
+      if (err) throw Object.assign(errorFor(err, opts.what), { createdTargets: st.created });
+      if (st.signal !== undefined) return { exitCode: 128 + st.signal, signal: signalName(st.signal), createdTargets: st.created };
+      if (st.exit !== undefined) return { exitCode: st.exit, createdTargets: st.created };
       if (ex.signal) throw new RunSetupError('KILLED', `${opts.what}: helper killed by ${ex.signal}`);
       throw new RunSetupError('NO_STATUS', `${opts.what}: helper exited with status ${ex.code} without reporting`);
     } finally {

@@ -4,7 +4,7 @@
  * helper spec — user from the container's /etc/passwd, generated /etc files, mounts, default
  * capabilities, rlimits, network — and runs it through native/runner.ts.
  */
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, TrowelError } from '../../oci/error.js';
 import type { ImageConfig } from '../../oci/image-config.js';
@@ -201,7 +201,19 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
 export async function runInWorkingContainer(target: RunTarget, opts: RunOptions, ctx: RunContext): Promise<RunOutcome> {
   const what = `run container ${target.name}`;
   const { spec, scratchDir } = await buildRunSpec(target, opts, ctx);
-  const start = (s: HelperRunSpec) => startRun(s, { what, stdio: opts.stdio ?? 'inherit', forwardSignals: opts.forwardSignals ?? true }).done;
+  let rootfs = spec.rootfs;
+  const start = async (s: HelperRunSpec): Promise<RunOutcome> => {
+    rootfs = s.rootfs;
+    try {
+      const outcome = await startRun(s, { what, stdio: opts.stdio ?? 'inherit', forwardSignals: opts.forwardSignals ?? true }).done;
+      if (rootfs.kind === 'program') tidyUpperDir(target.layers, outcome.createdTargets);
+      return outcome;
+    } catch (e) {
+      const created = (e as { createdTargets?: string[] }).createdTargets;
+      if (rootfs.kind === 'program' && created) tidyUpperDir(target.layers, created);
+      throw e;
+    }
+  };
   try {
     try {
       return await start(spec);
@@ -212,5 +224,28 @@ export async function runInWorkingContainer(target: RunTarget, opts: RunOptions,
     }
   } finally {
     rmSync(scratchDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes what mount targets the run created left in the upper dir: fuse-overlayfs records
+ * their removal as whiteouts even when no lower layer has the path. A whiteout is removed only
+ * when no lower layer has the path; an empty file or directory only when the helper made it.
+ */
+export function tidyUpperDir(layers: LayerStack, created: string[]): void {
+  for (const path of [...created].reverse()) {
+    const rel = path.replace(/^\/+/, '');
+    if (!rel || rel.split('/').includes('..')) continue;
+    const p = join(layers.upperDir, rel);
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      continue;
+    }
+    const inLower = layers.lowerDirs.some((l) => existsSync(join(l, rel)));
+    if (st.isCharacterDevice() && st.rdev === 0 && !inLower) rmSync(p, { force: true });
+    else if (st.isDirectory() && !inLower && readdirSync(p).length === 0) rmSync(p, { recursive: true, force: true });
+    else if (st.isFile() && st.size === 0 && !inLower) rmSync(p, { force: true });
   }
 }

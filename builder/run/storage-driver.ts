@@ -199,7 +199,9 @@ export async function rootfsFor(cfg: StorageDriverConfig, stack: LayerStack, opt
     ];
     return { kind: 'program', target: stack.target, argv: [cfg.mountProgram, '-o', options.join(','), stack.target] };
   }
-  const options = [...(opts.userNamespace ? ['userxattr'] : []), 'redirect_dir=off', 'metacopy=off', ...cfg.mountOptions];
+  // With userxattr the kernel refuses redirect_dir=off but defaults to nofollow, which never
+  // creates redirects either.
+  const options = [...(opts.userNamespace ? ['userxattr'] : ['redirect_dir=off']), 'metacopy=off', ...cfg.mountOptions];
   return { kind: 'overlay', target: stack.target, lowerDirs: stack.lowerDirs, upperDir: stack.upperDir, workDir: stack.workDir, options };
 }
 

@@ -398,6 +398,12 @@ static int init_main(struct spec *s, int go_fd) {
   if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) die_errno("set hostname");
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die_errno("make mounts private");
   if (mount_rootfs(s) < 0) _exit(125);
+  if (s->rootfs == ROOTFS_PROGRAM) {
+    /* pivot_root re-roots every process of the mount namespace, the mount program's daemon
+       included, which would then look its own paths up through itself and hang. Leave the
+       daemon in this namespace and pivot in a copy of it. */
+    if (unshare(CLONE_NEWNS) < 0) die_errno("create the container mount namespace");
+  }
   int rootfd = open(s->rootfs_target, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) die_errno("open root %s", s->rootfs_target);
   if (populate_root(s, rootfd) < 0) _exit(125);

@@ -26,6 +26,9 @@ static size_t n_created;
 
 static void remember_created(const char *path) {
   if (n_created < sizeof(created) / sizeof(created[0])) created[n_created++] = strdup(path);
+  /* Reported so the caller can tidy the upper dir where removal through the mount leaves a
+     whiteout (fuse-overlayfs does). */
+  report("created %s", path);
 }
 
 static int open_in_root(int rootfd, const char *path, int flags) {

@@ -17,7 +17,7 @@ test('login file: --authfile, then REGISTRY_AUTH_FILE, then XDG_RUNTIME_DIR/cont
   assert.is(defaultAuthFile({ env }), join(run, 'containers', 'auth.json'));
   assert.is(defaultAuthFile({ env: { ...env, REGISTRY_AUTH_FILE: '/x/auth.json' } }), '/x/auth.json');
   assert.is(defaultAuthFile({ env, authFile: '/y.json' }), '/y.json');
-  assert.equal(authFileSearchPath({ env, home }), [join(run, 'containers', 'auth.json'), join(home, '.config', 'containers', 'auth.json'), join(home, '.docker', 'config.json')]);
+  assert.equal(authFileSearchPath({ env, home }), [join(run, 'containers', 'auth.json'), join(home, '.config', 'containers', 'auth.json'), join(home, '.docker', 'config.json'), join(home, '.dockercfg')]);
 });
 
 test('store writes 0600 in a 0700 directory and keeps other keys; find reads it back', async () => {
@@ -49,6 +49,8 @@ test("Docker's config.json: legacy https:// keys, identity tokens, found after t
   assert.equal((await findCredentials('docker.io', 'library/busybox', { env, home }))?.credentials, { username: 'hubuser', password: 'hubpass' });
   assert.is((await findCredentials('tok.example', undefined, { env, home }))?.credentials.identityToken, 'refresh-123');
   assert.is(normalizeAuthKey('http://r.example:5000/'), 'r.example:5000');
+  writeFileSync(join(home, '.dockercfg'), JSON.stringify({ 'https://legacy.example/v1/': { auth: b64('old:timer'), email: 'x@y' } }));
+  assert.equal((await findCredentials('legacy.example', 'a', { env, home }))?.credentials, { username: 'old', password: 'timer' });
 });
 
 test('credential helpers: credHelpers per registry and credsStore, via docker-credential-* on PATH', async () => {

@@ -34,14 +34,25 @@ export function defaultAuthFile(opts: AuthFileOptions = {}): string {
   return join('/run/containers', String(process.getuid?.() ?? 0), 'auth.json');
 }
 
-/** Files searched for credentials, in order: the login file, then containers' and Docker's per-user files. */
+/**
+ * Files searched for credentials, in order: the login file, then containers' and Docker's
+ * per-user files, then Docker's legacy `~/.dockercfg`.
+ */
 export function authFileSearchPath(opts: AuthFileOptions = {}): string[] {
   if (opts.authFile) return [opts.authFile];
   const env = opts.env ?? process.env;
   const home = opts.home ?? homedir();
   const configHome = env.XDG_CONFIG_HOME || join(home, '.config');
   const docker = env.DOCKER_CONFIG ? join(env.DOCKER_CONFIG, 'config.json') : join(home, '.docker', 'config.json');
-  return [...new Set([defaultAuthFile(opts), join(configHome, 'containers', 'auth.json'), docker])];
+  return [...new Set([defaultAuthFile(opts), join(configHome, 'containers', 'auth.json'), docker, join(home, LEGACY_DOCKERCFG)])];
+}
+
+const LEGACY_DOCKERCFG = '.dockercfg';
+
+/** Docker's legacy file holds the `auths` map at its top level. */
+function asModern(file: string, content: AuthFileContent): AuthFileContent {
+  if (!file.endsWith(`/${LEGACY_DOCKERCFG}`)) return content;
+  return { auths: content as NonNullable<AuthFileContent['auths']> };
 }
 
 /** Reads an auth file; a missing file is empty, a malformed one an error naming it. */
@@ -125,7 +136,7 @@ export interface FoundCredentials {
  */
 export async function findCredentials(host: string, repository: string | undefined, opts: AuthFileOptions = {}): Promise<FoundCredentials | undefined> {
   for (const file of authFileSearchPath(opts)) {
-    const content = readAuthFile(file);
+    const content = asModern(file, readAuthFile(file));
     const helper = content.credHelpers?.[host];
     if (helper) {
       const c = await credentialsFromHelper(helper, host, opts.env);
@@ -194,7 +205,7 @@ export async function removeCredentials(key: string | undefined, opts: AuthFileO
   const found = Object.keys(content.auths ?? {}).filter((k) => normalizeAuthKey(k) === want);
   if (found.length === 0) {
     if (erased) return `docker-credential-${helper}`;
-    const elsewhere = authFileSearchPath(opts).slice(1).find((f) => Object.keys(readAuthFile(f).auths ?? {}).some((k) => normalizeAuthKey(k) === want));
+    const elsewhere = authFileSearchPath(opts).slice(1).find((f) => Object.keys(asModern(f, readAuthFile(f)).auths ?? {}).some((k) => normalizeAuthKey(k) === want));
     if (elsewhere) throw new NotLoggedInError(`log out of ${want}: not logged in with this tool; the credentials are in ${elsewhere}`);
     throw new NotLoggedInError(`log out of ${want}: not logged in`);
   }

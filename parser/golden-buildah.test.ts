@@ -20,6 +20,7 @@ import { commandArgv } from './run-command.js';
 import { StageVariables } from './stage-variables.js';
 
 const corpus = fileURLToPath(new URL('../../testdata/containerfiles/', import.meta.url));
+const negativeCorpus = fileURLToPath(new URL('../../testdata/containerfiles-negative/', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'trowel-golden-buildah-'));
 const store = ['--root', join(work, 'root'), '--runroot', join(work, 'run'), '--storage-driver', 'vfs'];
 const BASE_ENV = ['PATH=/bin'];
@@ -33,6 +34,12 @@ function buildah(args: string[]): string {
 function confirmedCases(): string[] {
   const readme = readFileSync(join(corpus, 'README.md'), 'utf8');
   return [...readme.matchAll(/^\| `([^`]+)` \|.*Confirmed with buildah 1\.28\.? \|$/gm)].map((m) => m[1]!);
+}
+
+/** Negative cases with what the README says buildah does: reject (true) or accept (false). */
+function negativeClaims(): Array<[string, boolean]> {
+  const readme = readFileSync(join(negativeCorpus, 'README.md'), 'utf8');
+  return [...readme.matchAll(/^\| `([^`]+)` \|.*buildah 1\.28 (rejects|accepts) it/gm)].map((m) => [m[1]!, m[2] === 'rejects']);
 }
 
 type Config = Record<string, unknown>;
@@ -141,6 +148,9 @@ async function buildahConfig(caseDir: string, options: GoldenCaseOptions): Promi
 const cases = confirmedCases();
 /** buildah's config per case, built a few at a time before the comparisons run. */
 const built = new Map<string, Config | Error>();
+const negatives = negativeClaims();
+/** Whether buildah failed on each negative case. */
+const buildahFailed = new Map<string, boolean>();
 
 function caseOptions(dir: string): GoldenCaseOptions {
   const argsFile = join(dir, 'args.json');
@@ -171,7 +181,18 @@ test.before(async () => {
       built.set(name, await buildahConfig(dir, caseOptions(dir)).catch((e: Error) => e));
     }
   };
+  const negativeQueue = negatives.map(([name]) => name);
+  const negativeWorker = async () => {
+    for (let name = negativeQueue.shift(); name !== undefined; name = negativeQueue.shift()) {
+      const dir = join(negativeCorpus, name);
+      const args = ['bud', '--isolation', 'chroot', '--pull=never', '-q'];
+      for (const [k, v] of Object.entries(caseOptions(dir).buildArgs ?? {})) args.push('--build-arg', `${k}=${v}`);
+      const failed = await buildahAsync([...args, '-f', join(dir, 'Containerfile'), join(work, 'ctx')]).then(() => false, () => true);
+      buildahFailed.set(name, failed);
+    }
+  };
   await Promise.all([worker(), worker(), worker()]);
+  await Promise.all([negativeWorker(), negativeWorker(), negativeWorker()]);
 });
 
 for (const name of cases) {
@@ -184,6 +205,22 @@ for (const name of cases) {
     const result = built.get(name);
     if (result instanceof Error) throw result;
     assert.equal(result, predictConfig(readFileSync(join(dir, 'Containerfile'), 'utf8'), caseOptions(dir)));
+  });
+}
+
+test('every negative case says what buildah does with it', () => {
+  const all = readFileSync(join(negativeCorpus, 'README.md'), 'utf8').match(/^\| `[^`]+` \|/gm) ?? [];
+  assert.is(negatives.length, all.length);
+  assert.ok(negatives.length >= 25);
+});
+
+for (const [name, rejects] of negatives) {
+  test(`buildah ${rejects ? 'rejects' : 'accepts'} negative case ${name}, as its README line says`, () => {
+    if (!haveBuildah) {
+      console.log(`skipped ${name}: buildah, root or /bin/busybox missing`);
+      return;
+    }
+    assert.is(buildahFailed.get(name), rejects);
   });
 }
 

@@ -33,10 +33,11 @@ test('the corpus has at least 60 positive and 25 negative cases', () => {
   assert.ok(negative.length >= 25, `${negative.length} negative cases`);
 });
 
-test('every positive case is listed in testdata/containerfiles/README.md', () => {
-  const readme = readFileSync(join(testdata, 'containerfiles', 'README.md'), 'utf8');
-  const missing = positive.filter((c) => !readme.includes(`\`${c}\``));
-  assert.equal(missing, []);
+test('every case is listed in its corpus README.md', () => {
+  for (const [dir, names] of [['containerfiles', positive], ['containerfiles-negative', negative]] as const) {
+    const readme = readFileSync(join(testdata, dir, 'README.md'), 'utf8');
+    assert.equal(names.filter((c) => !readme.includes(`| \`${c}\` |`)), [], dir);
+  }
 });
 
 for (const name of positive) {

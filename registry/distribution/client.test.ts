@@ -79,7 +79,7 @@ test('pushes an image skopeo can read back, and lists its tags', async () => {
   assert.is(await c.headManifest('trowel/pushed', 'nope'), undefined);
 });
 
-test('Docker schema 2 as pushed by skopeo --format v2s2 is negotiated and verified', async () => {
+test('Docker schema 2 (skopeo --format v2s2) and a Docker manifest list are negotiated and verified', async () => {
   await skopeo(['copy', '--dest-tls-verify=false', '--format', 'v2s2', `oci:${image.dir}:${image.tag}`, `docker://${plain.host}/oracle/docker:v1`]);
   const c = client({ registry: plain.host, insecure: true });
   const m = await c.getManifest('oracle/docker', 'v1');
@@ -87,6 +87,18 @@ test('Docker schema 2 as pushed by skopeo --format v2s2 is negotiated and verifi
   const doc = JSON.parse(m.bytes.toString()) as { config: { digest: `sha256:${string}`; size: number } };
   const config = await readAll(await c.getBlob('oracle/docker', { mediaType: MediaType.dockerConfig, ...doc.config }));
   assert.is(JSON.parse(config.toString()).os, 'linux');
+  // A Docker manifest list over it comes back as one, and skopeo agrees on its digest.
+  c.willPush('oracle/docker');
+  const list = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: MediaType.dockerManifestList,
+    manifests: [{ mediaType: MediaType.dockerManifest, digest: m.digest, size: m.bytes.length, platform: { architecture: 'amd64', os: 'linux' } }],
+  }));
+  const listDigest = await c.putManifest('oracle/docker', 'list', { bytes: list, mediaType: MediaType.dockerManifestList });
+  const back = await c.getManifest('oracle/docker', 'list');
+  assert.is(back.mediaType, MediaType.dockerManifestList);
+  const inspected = JSON.parse(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${plain.host}/oracle/docker:list`])) as { manifests: Array<{ digest: string }> };
+  assert.is(inspected.manifests[0]!.digest, m.digest);
+  assert.is(back.digest, listDigest);
 });
 
 test('an OCI index and its children pushed by digest: skopeo copies them all back', async () => {

@@ -21,4 +21,8 @@ test('an unterminated heredoc names the terminator', () => {
   assert.throws(() => scanLogicalLines('FROM a\nRUN <<END\nx\n', 'Containerfile'), /Containerfile:2:1: unterminated heredoc <<END/);
 });
 
+test('a continuation that leads to nothing is no instruction', () => {
+  assert.equal(scanLogicalLines('FROM a\n\\\n# c\n', 'f').lines.map((l) => l.text), ['FROM a']);
+});
+
 test.run();

@@ -143,6 +143,8 @@ export function scanLogicalLines(text: string, filename: string): ScannedFile {
       endLine = i;
       endColumn = next.length + 1;
     }
+    // A lone escape character continued into nothing but comments or the end of the file.
+    if (joined.trim() === '') continue;
     const heredocs: HeredocBody[] = [];
     if (mayContainHeredoc(joined)) {
       for (const opener of heredocOpenersOnLine(joined)) {

@@ -32,10 +32,12 @@ test('wall time covers a sleep', async () => {
   assert.ok(r.wallMs >= 190, `wall ${r.wallMs}`);
 });
 
-test('lastLine picks the last non-empty stderr line, else stdout', () => {
+test('lastLine picks the error line of stderr, else its last line, else stdout', () => {
   assert.is(lastLine({ stdout: 'a\n', stderr: 'x\nError: boom\n\n' }), 'Error: boom');
   assert.is(lastLine({ stdout: 'a\nb\n', stderr: '' }), 'b');
   assert.is(lastLine({ stdout: '', stderr: '' }), '(no output)');
+  const crash = "file:///x.js:3\nthrow e\n^\n\nTypeError: x is not a function\n    at f (file:///x.js:3:1)\n    at g (file:///y.js:1:1)\n\nNode.js v20.20.2\n";
+  assert.is(lastLine({ stdout: '', stderr: crash }), 'TypeError: x is not a function');
 });
 
 test.run();

@@ -81,8 +81,16 @@ export async function measure(inv: Invocation): Promise<Measurement> {
   }
 }
 
-/** The last non-empty line of a command's error output (or stdout), for one-line reports. */
+/**
+ * The line of a command's output that best says why it failed, for one-line reports: the
+ * last line mentioning an error (Node's crash trailer "Node.js v20…" and stack frames are
+ * skipped), else the last non-empty line of stderr, else of stdout.
+ */
 export function lastLine(o: Pick<Outcome, 'stdout' | 'stderr'>): string {
-  const lines = (o.stderr.trim() || o.stdout.trim()).split('\n').map((l) => l.trim()).filter(Boolean);
-  return lines[lines.length - 1] ?? '(no output)';
+  const lines = (o.stderr.trim() || o.stdout.trim())
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^Node\.js v\d/.test(l) && !/^at /.test(l));
+  const errorLine = [...lines].reverse().find((l) => /error/i.test(l));
+  return errorLine ?? lines[lines.length - 1] ?? '(no output)';
 }

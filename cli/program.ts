@@ -23,6 +23,7 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
   version: { describe: 'Display the trowel version information', load: async () => (await import('./version.js')).default },
   login: { describe: 'Login to a container registry', load: async () => (await import('./login.js')).default },
   logout: { describe: 'Logout of a container registry', load: async () => (await import('./logout.js')).default },
+  bud: { describe: 'Build an image using instructions in a Containerfile', load: async () => (await import('./bud.js')).default, aliases: ['build', 'build-using-dockerfile'] },
   run: { describe: 'Run a command inside of the container', load: async () => (await import('./run.js')).default },
   unshare: { describe: 'Run a command in a modified user namespace', load: async () => (await import('./unshare.js')).default },
 };

@@ -1,0 +1,141 @@
+/**
+ * The `trowel run` CLI cases shared by the root and the rootless test files: each is run once
+ * per storage driver (kernel overlay, fuse-overlayfs as mount program).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeBusyboxContainer, trowelAsync, trowelSync } from '../test/support/trowel-cli.js';
+
+/** Flags that choose each driver. */
+export const DRIVERS: Record<string, string[]> = {
+  overlay: [],
+  'fuse-overlayfs': ['--storage-opt', 'overlay.mount_program=/usr/bin/fuse-overlayfs'],
+};
+
+function processesWith(marker: string): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return cond();
+}
+
+/** Registers the cases; `expectUidMap` is the first line /proc/self/uid_map should show. */
+export function registerRunCases(root: string, expectUidMap: RegExp): void {
+  let marker = 4242000 + (process.getuid?.() ?? 0);
+  for (const [driver, flags] of Object.entries(DRIVERS)) {
+    const run = (args: string[]) => trowelSync(root, ['run', ...flags, ...args]);
+
+    test(`${driver}: id, hostname, pid and uid_map`, () => {
+      const c = makeBusyboxContainer(root);
+      const r = run([c.name, '--', 'sh', '-c', 'id; hostname; echo $$; head -n1 /proc/self/uid_map']);
+      assert.is(r.status, 0, r.stderr);
+      const lines = r.stdout.split('\n');
+      assert.is(lines[0], 'uid=0(root) gid=0(root)');
+      assert.is(lines[1], c.id.slice(0, 12));
+      const pid = Number(lines[2]);
+      assert.ok(pid >= 2 && pid < 10, `pid ${pid}: a child of the reaping init`);
+      assert.match(lines[3] ?? '', expectUidMap);
+    });
+
+    test(`${driver}: host files are invisible, writes land in the upper dir, /etc files stay out of it`, () => {
+      const c = makeBusyboxContainer(root);
+      const hostFile = join(root, 'containers');
+      const r = run([c.name, '--', 'sh', '-c', `test -e ${hostFile} && echo visible || echo invisible; echo made > /root/made; cat /etc/hostname`]);
+      assert.is(r.status, 0, r.stderr);
+      assert.equal(r.stdout.split('\n').slice(0, 2), ['invisible', c.id.slice(0, 12)]);
+      assert.is(readFileSync(join(c.upper, 'root/made'), 'utf8'), 'made\n');
+      assert.not.ok(existsSync(join(c.upper, 'etc/hostname')));
+      assert.not.ok(existsSync(join(c.upper, 'etc/hosts')));
+    });
+
+    test(`${driver}: the command's exit code is trowel's`, () => {
+      const c = makeBusyboxContainer(root);
+      const r = run([c.name, '--', 'sh', '-c', 'exit 9']);
+      assert.is(r.status, 9);
+      assert.is(r.stderr, 'Error: exit status 9\n');
+    });
+
+    test(`${driver}: command not found is exit 127 with buildah's message`, () => {
+      const c = makeBusyboxContainer(root);
+      const r = run([c.name, '--', 'no-such-cmd']);
+      assert.is(r.status, 127);
+      assert.is(r.stderr, `Error: run container ${c.name}: exec: "no-such-cmd": executable file not found in $PATH\n`);
+    });
+
+    test(`${driver}: a killed trowel leaves no mounts and no processes`, async () => {
+      const c = makeBusyboxContainer(root);
+      const m = String(++marker);
+      const child = trowelAsync(root, ['run', ...flags, c.name, '--', 'sleep', m]);
+      assert.ok(await waitFor(() => processesWith(`sleep\0${m}`).length > 0), 'command started');
+      child.kill('SIGKILL');
+      assert.ok(await waitFor(() => processesWith(m).length === 0), `left: ${processesWith(m)}`);
+      assert.not.match(readFileSync('/proc/self/mountinfo', 'utf8'), c.id);
+    });
+
+    test(`${driver}: SIGTERM stops the whole tree`, async () => {
+      const c = makeBusyboxContainer(root);
+      const m = String(++marker);
+      const child = trowelAsync(root, ['run', ...flags, c.name, '--', 'sh', '-c', `sleep ${m} & sleep ${m}; wait`]);
+      const closed = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+      assert.ok(await waitFor(() => processesWith(`sleep\0${m}`).length >= 2), 'both sleeps started');
+      child.kill('SIGTERM');
+      assert.is(await closed, 143);
+      assert.ok(await waitFor(() => processesWith(m).length === 0), `left: ${processesWith(m)}`);
+      assert.not.match(readFileSync('/proc/self/mountinfo', 'utf8'), c.id);
+    });
+  }
+
+  test('network none cannot reach a loopback server on the host while host can', async () => {
+    const server = createServer((_q, res) => res.end('pong'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const c = makeBusyboxContainer(root);
+      const probe = `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc 127.0.0.1 ${port} 2>/dev/null | tail -n 1 | grep pong || echo unreachable`;
+      // The server lives in this process, so run trowel without blocking the event loop.
+      const go = (net: string) => new Promise<string>((res) => {
+        const ch = trowelAsync(root, ['run', '--network', net, c.name, '--', 'sh', '-c', probe]);
+        let out = '';
+        ch.stdout!.on('data', (d) => (out += d));
+        ch.on('close', () => res(out.trim()));
+      });
+      assert.is(await go('host'), 'pong');
+      assert.is(await go('none'), 'unreachable');
+    } finally {
+      server.close();
+    }
+  });
+
+  test('bad input: one line, exit 125, nothing left behind', () => {
+    const c = makeBusyboxContainer(root);
+    const cases: Array<[string[], string]> = [
+      [['no-such-container', '--', 'true'], 'Error: no-such-container: container not known\n'],
+      [[c.name], `Error: run container ${c.name}: missing command\n`],
+      [['--user', 'ghost', c.name, '--', 'true'], `Error: resolve user "ghost": no user ghost in the container's /etc/passwd\n`],
+      [['--mount', 'type=bind,src=/nonexistent-src,dst=/x', c.name, '--', 'true'], 'Error: parse --mount "type=bind,src=/nonexistent-src,dst=/x": source /nonexistent-src: no such file or directory\n'],
+      [['--network', 'bogus', c.name, '--', 'true'], 'Error: parse --network "bogus": want host, none or private\n'],
+    ];
+    for (const [args, message] of cases) {
+      const r = trowelSync(root, ['run', ...args]);
+      assert.is(r.stderr, message);
+      assert.is(r.status, 125);
+    }
+    assert.not.match(readFileSync('/proc/self/mountinfo', 'utf8'), root);
+  });
+}

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TrowelError } from '../oci/error.js';
 
 /** The shape of the compiled addon's exports. */
 interface FsOpsAddon {
@@ -55,7 +56,7 @@ function load(): FsOpsAddon {
   if (addon) return addon;
   const file = join(packageRoot(), 'native', 'addon', 'build', 'fsops.node');
   if (!existsSync(file)) {
-    throw Object.assign(new Error(`load native addon: ${file} is missing; run "bash native/build.sh"`), { code: 'ENOADDON' });
+    throw new TrowelError('NATIVE_ADDON_MISSING', `load native addon: ${file} is missing; run "npm run build"`);
   }
   addon = createRequire(import.meta.url)(file) as FsOpsAddon;
   return addon;

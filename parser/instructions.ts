@@ -53,7 +53,11 @@ export interface RunMount {
 interface Base {
   /** From the keyword to the end of the last continuation or heredoc line. */
   range: SourceRange;
-  /** The logical line as Docker keeps it: continuations joined, comment lines removed. */
+  /**
+   * The logical line as Docker keeps it: continuations joined, comment lines removed, leading
+   * blanks dropped, trailing blanks kept. buildah prints it as the `STEP n/m:` text of every
+   * instruction but FROM (which it rebuilds as `FROM <image> [AS <name>]`).
+   */
   original: string;
 }
 

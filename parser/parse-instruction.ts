@@ -73,9 +73,10 @@ export function parseInstruction(c: LineContext): Instruction {
   const restOffset = extracted.restOffset + (argText.slice(extracted.restOffset).length - argText.slice(extracted.restOffset).replace(/^\s+/u, '').length);
   const rest = argText.slice(restOffset);
   const restAt = afterKeyword + restOffset;
+  // Docker's "original": the joined line, trailing blanks included (buildah prints it as the STEP line).
   const base = {
     range: c.line.range,
-    original: trimmed,
+    original: full.slice(lead),
   };
 
   if (!Object.prototype.hasOwnProperty.call(KEYWORDS, keyword)) {
@@ -208,7 +209,7 @@ export function parseInstruction(c: LineContext): Instruction {
         segments: shiftSegments(c.line, restAt),
       };
       const trigger = parseInstruction({ filename: c.filename, escape: c.escape, line: sub });
-      let expression = trimmed.replace(/^\s*ONBUILD\s*/i, '');
+      let expression = full.replace(/^\s*ONBUILD\s*/i, '');
       for (const h of c.line.heredocs) expression += `\n${h.content}${h.name}`;
       return { kind: 'onbuild', ...base, expression, trigger };
     }

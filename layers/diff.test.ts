@@ -115,6 +115,16 @@ test('same content and timestamp give the same bytes, whenever it was written', 
   assert.not.ok(ua.equals(ub), 'without a timestamp the mtimes show through');
 });
 
+test('timestampMode "set" gives every entry the timestamp; "clamp" keeps older mtimes', async () => {
+  writeFileSync(join(base, 'old'), 'x');
+  utimesSync(join(base, 'old'), 500, 500);
+  writeFileSync(join(base, 'new'), 'x');
+  const mtimes = async (mode: 'set' | 'clamp') =>
+    (await listTar(diffLayer(base, { timestamp: 1000, timestampMode: mode }))).map((e) => [e.header.name, e.header.mtime]);
+  assert.equal(await mtimes('clamp'), [['new', 1000], ['old', 500]]);
+  assert.equal(await mtimes('set'), [['new', 1000], ['old', 1000]]);
+});
+
 test('idMap maps host ids of a rootless upper dir to container ids', async () => {
   if (!isRoot) return;
   writeFileSync(join(base, 'f'), 'x');

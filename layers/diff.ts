@@ -16,6 +16,8 @@ export interface DiffOptions {
    * it, so the same content diffed twice gives the same bytes. Unset: mtimes as on disk.
    */
   timestamp?: number;
+  /** 'clamp' (default): only later mtimes change; 'set': every mtime becomes `timestamp` (buildah --timestamp). */
+  timestampMode?: 'clamp' | 'set';
   /** Host -> container id mapping for upper dirs written through a user namespace (rootless). */
   idMap?: IdMappings;
   /**

@@ -22,8 +22,13 @@ export const S_IFSOCK = 0o140000n;
 
 /** Options that shape every entry's header. */
 export interface EntryOptions {
-  /** Unix seconds: later mtimes are clamped to it. */
+  /** Unix seconds: later mtimes are clamped to it (or all set to it, see timestampMode). */
   timestamp?: number;
+  /**
+   * 'clamp' (default): mtimes later than `timestamp` become `timestamp` (SOURCE_DATE_EPOCH
+   * with --rewrite-timestamp). 'set': every mtime becomes `timestamp` (buildah --timestamp).
+   */
+  timestampMode?: 'clamp' | 'set';
   /** Host -> container ids. */
   idMap?: IdMappings;
 }
@@ -70,7 +75,8 @@ function mapId(ctx: EntryContext, which: 'uids' | 'gids', hostId: number): numbe
 function clampTime(ctx: EntryContext, st: BigIntStats): number {
   const seconds = Number(st.mtimeNs / 1_000_000_000n) - (st.mtimeNs < 0n && st.mtimeNs % 1_000_000_000n !== 0n ? 1 : 0);
   const ts = ctx.opts.timestamp;
-  return ts !== undefined && seconds > ts ? ts : seconds;
+  if (ts === undefined) return seconds;
+  return ctx.opts.timestampMode === 'set' || seconds > ts ? ts : seconds;
 }
 
 /** The xattrs that go into the layer, and whether the entry is an opaque overlay dir. */

@@ -4,3 +4,4 @@
  * - the namespace helper process that runs commands in containers: ./runner.ts
  */
 export * from './fsops.js';
+export * from './runner.js';

@@ -46,9 +46,20 @@ export class Authenticator {
     return this.challenge?.scheme;
   }
 
-  /** Forgets the token for these scopes (after the registry refused it). */
-  invalidate(scopes: readonly string[]): void {
-    this.tokens.delete(scopeKey(scopes));
+  /**
+   * Forgets the token for these scopes after the registry refused it. With `refused` (the
+   * Authorization value that was sent), a token fetched meanwhile by a concurrent request is
+   * kept, so a burst of 401s costs one new token, not one each.
+   */
+  async invalidate(scopes: readonly string[], refused?: string): Promise<void> {
+    const key = scopeKey(scopes);
+    const p = this.tokens.get(key);
+    if (!p) return;
+    if (refused !== undefined) {
+      const current = await p.catch(() => undefined);
+      if (current && `Bearer ${current.token}` !== refused) return;
+    }
+    if (this.tokens.get(key) === p) this.tokens.delete(key);
   }
 
   /** The Authorization header value for a request needing `scopes`, or undefined (anonymous). */

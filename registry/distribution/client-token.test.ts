@@ -84,6 +84,23 @@ test('bearer: wrong password is one clear line without the password', async () =
   }
 });
 
+test('bearer: a burst of concurrent 401s costs one new token, not one each', async () => {
+  const proxy = await startFaultProxy(reg.url);
+  const c = new RegistryClient({ registry: proxy.host, insecure: true, credentials: ALICE, retry: { baseDelayMs: 10 } });
+  try {
+    const layer = image.layers[0]!;
+    await c.hasBlob('private/app', layer.digest);
+    const before = reg.tokenServer!.requests.length;
+    proxy.add({ method: 'HEAD', path: /blobs/, times: 4, action: { kind: 'status', status: 401, body: '' } });
+    const all = await Promise.all([1, 2, 3, 4].map(() => c.hasBlob('private/app', layer.digest)));
+    assert.equal(all, [true, true, true, true]);
+    assert.is(reg.tokenServer!.requests.length, before + 1);
+  } finally {
+    await c.close();
+    await proxy.stop();
+  }
+});
+
 test('debug log lines name requests but never the password or the token', async () => {
   const lines: string[] = [];
   const c = client({ credentials: ALICE, log: (l) => lines.push(l) });

@@ -74,6 +74,8 @@ export interface RegistryResponse {
   body: Dispatcher.ResponseData['body'];
   /** The URL that answered (after redirects). */
   url: URL;
+  /** The Authorization value sent with the final request, if any (never logged or shown). */
+  sentAuthorization?: string;
 }
 
 /** First value of a header. */
@@ -176,7 +178,7 @@ export class RegistrySession {
         // A challenge we had not seen, or an expired or too narrow token: get a fresh one once.
         await res.body.dump();
         this.auth.setChallenges(parseWwwAuthenticate(res.headers['www-authenticate']));
-        this.auth.invalidate(req.scopes);
+        await this.auth.invalidate(req.scopes, res.sentAuthorization);
         reauthorized = true;
         attempt--;
         continue;
@@ -210,7 +212,7 @@ export class RegistrySession {
         url = new URL(location, url);
         continue;
       }
-      return { status: res.statusCode, headers: res.headers, body: res.body, url };
+      return { status: res.statusCode, headers: res.headers, body: res.body, url, ...(headers.authorization ? { sentAuthorization: headers.authorization } : {}) };
     }
   }
 

@@ -96,6 +96,28 @@ test('level changes the output; level 9 is no larger than level 1', async () => 
   assert.ok(l9.size <= l1.size);
 });
 
+test('a 320 MiB file streams through without the layer being held in memory', async () => {
+  const tree = join(base, 'big');
+  mkdirSync(tree);
+  execFileSync('truncate', ['-s', '320M', join(tree, 'sparse')]);
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+  try {
+    const info = await writeLayer(diffLayer(tree), memorySinkDiscarding(), { compression: 'gzip' });
+    assert.ok(info.uncompressedSize > 320 * 1024 * 1024);
+  } finally {
+    clearInterval(timer);
+  }
+  peak = Math.max(peak, process.memoryUsage().rss);
+  assert.ok(peak - before < 128 * 1024 * 1024, `rss grew by ${((peak - before) / 1048576).toFixed(0)} MiB`);
+});
+
+/** A sink that throws bytes away (so the test measures the pipeline, not its own buffer). */
+function memorySinkDiscarding(): Writable {
+  return new Writable({ write(_c, _e, cb) { setImmediate(cb); } });
+}
+
 test('a failing sink rejects the write and the error names the cause', async () => {
   const sink = new Writable({ write(_c, _e, cb) { cb(new Error('ENOSPC: no space left on device')); } });
   try {

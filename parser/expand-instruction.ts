@@ -2,9 +2,9 @@
  * Applies Docker's word expansion to one instruction, only where Docker applies it: FROM image
  * and platform; ENV and LABEL keys and values; ARG names and defaults; COPY/ADD sources,
  * destination, --chown, --chmod, --exclude, --checksum and unquoted heredoc bodies; EXPOSE ports
- * (which may split into several); VOLUME paths; USER; WORKDIR; STOPSIGNAL; RUN --mount fields.
- * RUN/CMD/ENTRYPOINT/SHELL/HEALTHCHECK commands, MAINTAINER and ONBUILD triggers are left as
- * written (the shell, or the child build, expands them).
+ * (which may split into several); VOLUME paths; USER; WORKDIR; STOPSIGNAL; RUN --mount fields;
+ * COPY --from (as buildah does). RUN/CMD/ENTRYPOINT/SHELL/HEALTHCHECK commands, MAINTAINER and
+ * ONBUILD triggers are left as written (the shell, or the child build, expands them).
  */
 import { expandHeredocBody, expandWord, expandWords, ExpansionError, type Environment } from './expand.js';
 import type { Heredoc, Instruction, RunMount } from './instructions.js';
@@ -64,7 +64,7 @@ function expandUnchecked(i: Instruction, env: Environment, escape: string, word:
         ...(i.chown !== undefined ? { chown: word(i.chown) } : {}),
         ...(i.chmod !== undefined ? { chmod: word(i.chmod) } : {}),
       };
-      if (i.kind === 'copy') return { ...i, ...common };
+      if (i.kind === 'copy') return { ...i, ...common, ...(i.from !== undefined ? { from: word(i.from) } : {}) };
       return { ...i, ...common, ...(i.checksum !== undefined ? { checksum: word(i.checksum) } : {}) };
     }
     case 'expose':

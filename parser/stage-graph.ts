@@ -8,7 +8,9 @@
 import { InvalidArgumentError } from '../oci/error.js';
 import { parsePlatform } from '../oci/platform.js';
 import { BUILTIN_ARGS, builtinArgValues, PROXY_ARGS, resolveGlobalArgs, type BuildPlatforms } from './build-args.js';
-import { expandWithReport, ExpansionError } from './expand.js';
+import { expandWithReport, expandWord, ExpansionError } from './expand.js';
+import { expandInstruction } from './expand-instruction.js';
+import { StageVariables } from './stage-variables.js';
 import type { Instruction } from './instructions.js';
 import type { ParsedContainerfile, Stage } from './parse-containerfile.js';
 import { ContainerfileError } from './parse-error.js';
@@ -153,7 +155,24 @@ export function buildStageGraph(parsed: ParsedContainerfile, options: StageGraph
       base = { kind: 'image', reference: image };
       edges.push({ on: { kind: 'image', reference: image }, via: 'from', range: stage.from.range });
     }
-    for (const i of stage.instructions) collectEdges(i, stage, edges, resolveFromRef);
+    // `--from` and mount `from=` may use variables (buildah expands them with the stage's ARGs
+    // and ENVs); follow ARG and ENV lines so the edge points where the build will look.
+    const vars = new StageVariables({ globalArgs: globals, buildArgs });
+    const expandFrom = (i: Instruction, value: string): string => {
+      if (!value.includes('$')) return value;
+      try {
+        return expandWord(value, vars.expansionEnv(), { escape: parsed.escape });
+      } catch (e) {
+        if (e instanceof ExpansionError) return fail(i.range, `${i.kind.toUpperCase()}: ${e.message}`);
+        throw e;
+      }
+    };
+    for (const i of stage.instructions) {
+      if (i.kind === 'arg' || i.kind === 'env') {
+        vars.apply(expandInstruction(i, vars.expansionEnv(), { filename: file, escape: parsed.escape }));
+      }
+      collectEdges(i, stage, edges, (st, value, range, via) => resolveFromRef(st, expandFrom(i, value), range, via));
+    }
     const dependsOn = [...new Set(edges.flatMap((e) => (e.on.kind === 'stage' ? [e.on.index] : [])))].sort((a, b) => a - b);
     return {
       index: stage.index,

@@ -15,6 +15,7 @@ export {
   findFuseOverlayfs,
   withFuseFallback,
   StorageConfigError,
+  FuseDeviceError,
 } from './storage-driver.js';
 export type { StorageDriverConfig, StorageDriverInputs, StorageDriverName, LayerStack } from './storage-driver.js';
 export {

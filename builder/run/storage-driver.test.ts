@@ -76,6 +76,17 @@ test('kernel overlay spec keeps the upper dir a plain diff; userxattr in a user 
   assert.equal(p.kind === 'program' && p.argv, ['/usr/bin/fuse-overlayfs', '-o', `lowerdir=${s.lowerDirs.join(':')},upperdir=${s.upperDir},workdir=${s.workDir}`, s.target]);
 });
 
+test('fuse-overlayfs without a usable /dev/fuse is one clear error', async () => {
+  const s = stack('nofuse');
+  const cfg = { driver: 'overlay' as const, mountProgram: '/usr/bin/fuse-overlayfs', mountOptions: [], isDefault: false };
+  try {
+    await rootfsFor(cfg, s, { userNamespace: false, fuseDevice: join(dir, 'no-fuse-here') });
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as Error).message, `mount layers with fuse-overlayfs: ${join(dir, 'no-fuse-here')} does not exist (load the fuse module; distributions make ${join(dir, 'no-fuse-here')} mode 0666)`);
+  }
+});
+
 for (const program of [undefined, '/usr/bin/fuse-overlayfs']) {
   test(`mount and unmount on the host with ${program ?? 'kernel overlay'}`, async () => {
     const s = stack(`host-${program ? 'fuse' : 'kernel'}`);

@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
 import { InvalidArgumentError, TrowelError } from '../../oci/error.js';
@@ -174,6 +174,21 @@ export function findFuseOverlayfs(): string | undefined {
   return undefined;
 }
 
+/** /dev/fuse is missing or not usable: fuse-overlayfs cannot mount. */
+export class FuseDeviceError extends TrowelError {
+  constructor(device: string, cause: string) {
+    super('FUSE_UNAVAILABLE', `mount layers with fuse-overlayfs: ${device} ${cause} (load the fuse module; distributions make ${device} mode 0666)`);
+  }
+}
+
+function checkFuseDevice(device: string): void {
+  try {
+    accessSync(device, constants.R_OK | constants.W_OK);
+  } catch (e) {
+    throw new FuseDeviceError(device, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not readable and writable');
+  }
+}
+
 function checkOverlayPath(p: string): string {
   // The mount program reads one comma/colon separated option string.
   if (/[,:]/.test(p)) throw new InvalidArgumentError(`mount layer ${p}: path contains ',' or ':', which a mount program cannot take`);
@@ -185,12 +200,13 @@ function checkOverlayPath(p: string): string {
  * metacopy off so the upper dir stays a self-contained diff; in a user namespace it adds
  * `userxattr`. vfs copies the layers into `target` first (once).
  */
-export async function rootfsFor(cfg: StorageDriverConfig, stack: LayerStack, opts: { userNamespace: boolean }): Promise<RootfsSpec> {
+export async function rootfsFor(cfg: StorageDriverConfig, stack: LayerStack, opts: { userNamespace: boolean; fuseDevice?: string }): Promise<RootfsSpec> {
   if (cfg.driver === 'vfs') {
     await populateVfs(stack);
     return { kind: 'directory', path: stack.target };
   }
   if (cfg.mountProgram) {
+    if (basename(cfg.mountProgram).startsWith('fuse')) checkFuseDevice(opts.fuseDevice ?? '/dev/fuse');
     const options = [
       `lowerdir=${stack.lowerDirs.map(checkOverlayPath).join(':')}`,
       `upperdir=${checkOverlayPath(stack.upperDir)}`,

@@ -76,7 +76,7 @@ async function bench(argv: readonly string[]): Promise<void> {
   try {
     const rootfs = join(work, 'busybox-rootfs');
     await writeBusyboxRootfs(rootfs);
-    const ctx: BenchContext = { work, scale: opts.quick ? 0.1 : 1, busyboxRootfs: rootfs };
+    const ctx: BenchContext = { work, scale: opts.scale, busyboxRootfs: rootfs };
     const trowelExe = [process.execPath, join(REPO, 'bin', 'trowel')];
     const features = new TrowelFeatures(trowelExe);
     process.stdout.write(`trowel bench: ${opts.quick ? 'quick' : 'full'} mode, ${opts.warmup} warm-up + ${opts.runs} runs per tool, scratch ${work}\n\n`);
@@ -94,7 +94,7 @@ async function bench(argv: readonly string[]): Promise<void> {
   process.stdout.write(`done in ${total.toFixed(0)} s\n`);
   if (opts.write) {
     const md = renderMarkdown(results, machine, {
-      mode: opts.quick ? 'quick' : 'full', warmup: opts.warmup, runs: opts.runs, only: opts.only, date: started,
+      mode: opts.quick ? 'quick' : 'full', scale: opts.scale, warmup: opts.warmup, runs: opts.runs, only: opts.only, date: started,
     });
     await mkdir(dirname(opts.out), { recursive: true });
     await writeFile(opts.out, md);

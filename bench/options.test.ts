@@ -13,6 +13,8 @@ test('defaults: full mode, 1 warm-up + 5 runs, report written', () => {
 
 test('--quick lowers the run count; --only stops writing unless --write', () => {
   assert.is(parseBenchArgs(['--quick'], 'x').runs, 3);
+  assert.is(parseBenchArgs(['--quick'], 'x').scale, 0.05);
+  assert.is(parseBenchArgs([], 'x').scale, 1);
   const o = parseBenchArgs(['--only', 'push,pull', '--only=commit'], 'x');
   assert.equal(o.only, ['push', 'pull', 'commit']);
   assert.is(o.write, false);

@@ -4,6 +4,8 @@ import { InvalidArgumentError } from '../oci/error.js';
 /** The bench's command line, with defaults filled in. */
 export interface BenchOptions {
   quick: boolean;
+  /** Factor on every file count and size: 1, or QUICK_SCALE with --quick. */
+  scale: number;
   /** Scenario ids or substrings of ids; empty means all. */
   only: string[];
   warmup: number;
@@ -16,9 +18,15 @@ export interface BenchOptions {
   help: boolean;
 }
 
+/**
+ * --quick's factor on input sizes. Small enough that the whole quick run, both tools,
+ * stays under 3 minutes on a 2-CPU machine; large enough that per-file costs still show.
+ */
+export const QUICK_SCALE = 0.05;
+
 export const USAGE = `usage: npm run bench -- [options]
 
-  --quick            inputs at 1/10 size, 1 warm-up + 3 runs (under 3 minutes)
+  --quick            inputs at 1/20 size, 1 warm-up + 3 runs (under 3 minutes)
   --only ID[,ID]     run only scenarios whose id contains one of these (repeatable)
   --runs N           timed runs per tool (default 5, quick 3)
   --warmup N         untimed warm-up runs per tool (default 1)
@@ -64,6 +72,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
   if (v.write && v['no-write']) throw new InvalidArgumentError('parse bench arguments: --write and --no-write together');
   return {
     quick: v.quick ?? false,
+    scale: v.quick ? QUICK_SCALE : 1,
     only,
     warmup: count('warmup', v.warmup, 1, 0),
     runs: count('runs', v.runs, v.quick ? 3 : 5, 1),

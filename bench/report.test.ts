@@ -42,10 +42,10 @@ test('markdown has the machine, the mode and one escaped row per scenario', () =
   const md = renderMarkdown(
     [{ scenario: scenario({ kind: 'ratio', max: 0.5 }), inputs: 'x', trowel: ok([100]), buildah: ok([400], 20480) }],
     machine,
-    { mode: 'quick', warmup: 1, runs: 3, only: [], date: new Date('2026-01-02T03:04:05.678Z') },
+    { mode: 'quick', scale: 0.05, warmup: 1, runs: 3, only: [], date: new Date('2026-01-02T03:04:05.678Z') },
   );
   assert.match(md, /Date: 2026-01-02T03:04:05Z/);
-  assert.match(md, /Mode: quick \(inputs scaled to 1\/10/);
+  assert.match(md, /Mode: quick \(inputs scaled to 1\/20/);
   assert.match(md, /2 CPUs \(cpu\), 23\.4 GiB memory, Linux 6\.1\.0; load average 0\.10, 0\.20, 0\.30/);
   const row = md.split('\n').find((l) => l.startsWith('| demo |'));
   assert.ok(row, 'row present');

@@ -6,6 +6,8 @@ import { ratio } from './stats.js';
 /** The mode line of a report: how the figures were taken. */
 export interface RunDescription {
   mode: 'full' | 'quick';
+  /** Factor applied to the stated input sizes. */
+  scale: number;
   warmup: number;
   runs: number;
   only: readonly string[];
@@ -100,7 +102,7 @@ export function renderMarkdown(results: readonly ScenarioResult[], machine: Mach
     'The ratio is trowel/buildah of the medians: below 1 means trowel is faster.',
     '',
     `- Date: ${run.date.toISOString().replace(/\.\d+Z$/, 'Z')}`,
-    `- Mode: ${run.mode}${run.mode === 'quick' ? ' (inputs scaled to 1/10 of the stated sizes)' : ''}; ${run.warmup} warm-up + ${run.runs} timed runs per tool, alternating trowel and buildah${run.only.length ? `; scenarios: ${run.only.join(', ')}` : ''}`,
+    `- Mode: ${run.mode}${run.scale !== 1 ? ` (inputs scaled to 1/${Math.round(1 / run.scale)} of the stated sizes)` : ''}; ${run.warmup} warm-up + ${run.runs} timed runs per tool, alternating trowel and buildah${run.only.length ? `; scenarios: ${run.only.join(', ')}` : ''}`,
     `- Machine: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGiB} GiB memory, Linux ${machine.kernel}; load average ${machine.load} at the start`,
     `- Tools: ${machine.buildah} (\`--isolation chroot\` for run and bud, overlay driver); trowel ${machine.trowel}; Node ${machine.node}`,
     '',

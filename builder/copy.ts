@@ -30,6 +30,13 @@ export interface CopyOptions {
   extractArchives?: boolean;
   /** The container's working directory, for relative destinations. */
   workingDir?: string;
+  /**
+   * Leaves out entries (bud's ignore file): called with the path relative to `contextDir`
+   * (`/`-separated). An excluded directory is still entered when `excludeHasExceptions` is set,
+   * since a `!pattern` may bring back something inside it.
+   */
+  exclude?: (relativePath: string) => boolean;
+  excludeHasExceptions?: boolean;
 }
 
 /** Reads the first bytes of a file, to recognise archives by magic. */
@@ -80,8 +87,27 @@ function setOwnerAndMode(path: string, st: Stats, opts: CopyOptions, isLink: boo
   }
 }
 
+/** The context-relative path of a host path, for the exclude filter. */
+function contextRelative(opts: CopyOptions, hostPath: string): string {
+  return relative(resolve(opts.contextDir), hostPath);
+}
+
+/** Whether a directory holds anything the exclude filter lets through. */
+function hasIncluded(dir: string, opts: CopyOptions): boolean {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (!opts.exclude!(contextRelative(opts, p))) return true;
+    if (lstatSync(p).isDirectory() && hasIncluded(p, opts)) return true;
+  }
+  return false;
+}
+
 /** Copies one host entry (not following a symlink) to `target` inside the root. */
 function copyEntry(src: string, target: string, opts: CopyOptions): void {
+  if (opts.exclude?.(contextRelative(opts, src))) {
+    // A `!pattern` can bring back part of an excluded directory: copy just that part.
+    if (!(opts.excludeHasExceptions && lstatSync(src).isDirectory() && hasIncluded(src, opts))) return;
+  }
   const st = lstatSync(src);
   let existing: Stats | undefined;
   try {
@@ -108,6 +134,20 @@ function copyEntry(src: string, target: string, opts: CopyOptions): void {
   }
 }
 
+/**
+ * A confined source's host path with its symlinks resolved as if the context were `/` (as
+ * buildah's chrooted copier sees them): a link pointing outside the context never leads out.
+ */
+function followInContext(context: string, abs: string, source: string): string {
+  const rel = relative(context, abs);
+  if (rel === '') return context;
+  try {
+    return resolveInRoot(context, rel, { followLast: true });
+  } catch (e) {
+    throw new CopySourceError(source, `resolve in the build context: ${(e as Error).message}`);
+  }
+}
+
 /** Expands sources (globs included) to absolute host paths, checking they exist. */
 function expandSources(opts: CopyOptions): string[] {
   const context = resolve(opts.contextDir);
@@ -121,17 +161,22 @@ function expandSources(opts: CopyOptions): string[] {
     if (hasGlobMeta(source)) {
       const base = isAbsolute(source) && !opts.confineToContext ? '/' : context;
       const pattern = isAbsolute(source) && !opts.confineToContext ? source.slice(1) : source;
-      const matches = expandGlob(base, pattern).map((m) => join(base, m));
+      const matches = expandGlob(base, pattern).map((m) => join(base, m))
+        .filter((m) => !opts.exclude?.(contextRelative(opts, m)));
       if (matches.length === 0) throw new CopySourceError(source, 'no items matching glob');
-      out.push(...matches);
+      out.push(...(opts.confineToContext ? matches.map((m) => followInContext(context, m, source)) : matches));
       continue;
     }
+    const found = opts.confineToContext ? followInContext(context, abs, source) : abs;
     try {
-      statSync(abs);
+      statSync(found);
     } catch {
       throw new CopySourceError(source, `no such file or directory (looked for ${abs})`);
     }
-    out.push(abs);
+    if (opts.exclude?.(contextRelative(opts, abs)) && !(opts.excludeHasExceptions && statSync(found).isDirectory())) {
+      throw new CopySourceError(source, 'no such file or directory: it is excluded by the ignore file');
+    }
+    out.push(found);
   }
   return out;
 }

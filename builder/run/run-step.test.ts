@@ -1,13 +1,13 @@
 // runInWorkingContainer as root on a busybox layer stack, with kernel overlay.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBusyboxRootfs } from '../../test/support/busybox-rootfs.js';
 import { ExecutableNotFoundError } from '../../native/runner.js';
 import type { ImageConfig } from '../../oci/image-config.js';
-import { buildRunSpec, runInWorkingContainer, type RunContext, type RunOptions, type RunTarget } from './run-step.js';
+import { buildRunSpec, runInWorkingContainer, tidyUpperDir, type RunContext, type RunOptions, type RunTarget } from './run-step.js';
 import { resolveStorageDriver } from './storage-driver.js';
 
 const base = mkdtempSync(join(tmpdir(), 'trowel-runstep-'));
@@ -111,6 +111,23 @@ test('cache mounts persist between runs', async () => {
   const { out } = await capture(container(), { argv: ['cat', '/cache/f'], mounts: ['type=cache,target=/cache,id=k'] });
   assert.is(out, 'kept\n');
   assert.not.ok(existsSync(join(t.layers.upperDir, 'cache/f')));
+});
+
+test('tidy upper dir symlink escape: a parent made a symlink to a host dir is not followed', () => {
+  const d = join(base, 'tidy');
+  const upper = join(d, 'upper');
+  const hostDir = join(d, 'host-dir');
+  mkdirSync(upper, { recursive: true });
+  mkdirSync(hostDir, { recursive: true });
+  writeFileSync(join(hostDir, 'hosts'), ''); // empty host file the attack wants removed
+  symlinkSync(hostDir, join(upper, 'etc'));
+  mkdirSync(join(upper, 'proc'));
+  tidyUpperDir({ lowerDirs: [lower], upperDir: upper, workDir: join(d, 'w'), target: join(d, 'm') }, ['/etc/hosts', '/proc']);
+  assert.ok(existsSync(join(hostDir, 'hosts')), 'host file kept');
+  assert.ok(existsSync(join(upper, 'proc')), 'proc exists in the lower layer, so it stays');
+  mkdirSync(join(upper, 'only-here'));
+  tidyUpperDir({ lowerDirs: [lower], upperDir: upper, workDir: join(d, 'w'), target: join(d, 'm') }, ['/only-here']);
+  assert.not.ok(existsSync(join(upper, 'only-here')), 'an empty created dir is removed');
 });
 
 test.after(() => rmSync(base, { recursive: true, force: true }));

@@ -227,6 +227,14 @@ export async function runInWorkingContainer(target: RunTarget, opts: RunOptions,
   }
 }
 
+function isSymlink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Removes what mount targets the run created left in the upper dir: fuse-overlayfs records
  * their removal as whiteouts even when no lower layer has the path. A whiteout is removed only
@@ -235,7 +243,10 @@ export async function runInWorkingContainer(target: RunTarget, opts: RunOptions,
 export function tidyUpperDir(layers: LayerStack, created: string[]): void {
   for (const path of [...created].reverse()) {
     const rel = path.replace(/^\/+/, '');
-    if (!rel || rel.split('/').includes('..')) continue;
+    const parts = rel.split('/');
+    if (!rel || parts.includes('..')) continue;
+    // The command may have made a parent a symlink (even to a host path): never follow one.
+    if (parts.slice(0, -1).some((_, i) => isSymlink(join(layers.upperDir, ...parts.slice(0, i + 1))))) continue;
     const p = join(layers.upperDir, rel);
     let st;
     try {

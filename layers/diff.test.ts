@@ -153,6 +153,15 @@ test('fuse-overlayfs upper: whiteouts and opaque dirs come out in OCI form', asy
   assert.ok(readdirSync(join(d.upper, 'data')).some((n) => n.startsWith('.wh.')), readdirSync(join(d.upper, 'data')).join(' '));
 });
 
+test('fuse-overlayfs without mknod: .wh. files pass through, a .wh..wh..opq file marks its dir once, first', async () => {
+  mkdirSync(join(base, 'd'));
+  writeFileSync(join(base, 'd', 'a-file'), 'x');
+  writeFileSync(join(base, 'd', '.wh..wh..opq'), '');
+  writeFileSync(join(base, '.wh.gone'), '');
+  const entries = await listTar(diffLayer(base));
+  assert.equal(names(entries), ['.wh.gone', 'd/', 'd/.wh..wh..opq', 'd/a-file']);
+});
+
 test('an upper dir with an overlay redirect is refused with LayerDiffError', async () => {
   if (!isRoot) return;
   mkdirSync(join(base, 'moved'));

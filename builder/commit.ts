@@ -1,8 +1,8 @@
-import { createWriteStream, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, readdirSync, rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import type { Store } from '../storage/store.js';
-import type { ContainerRecord, ImageRecord, LayerRecord } from '../storage/records.js';
+import type { ContainerRecord, DiffRecipe, ImageRecord, LayerRecord } from '../storage/records.js';
 import { findImage } from '../storage/lookup.js';
-import type { Digest } from '../oci/digest.js';
 import { digestHex } from '../oci/digest.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { ImageConfig, HistoryEntry } from '../oci/image-config.js';
@@ -11,6 +11,9 @@ import { diffLayer, writeLayer } from '../layers/index.js';
 import { buildManifest, configFor } from '../oci/manifest-convert.js';
 import { isMounted, mountContainer, unmountContainer } from './mount.js';
 import { getContainer, removeWorkingContainer } from './working-container.js';
+import { finishPendingCommit } from './pending-commit.js';
+
+export { finishPendingCommit };
 
 export interface CommitOptions {
   /** Names to give the image (normalized), moved from any image that had them. */
@@ -30,6 +33,28 @@ export interface CommitOptions {
   skipEmptyLayer?: boolean;
   /** Receives warnings (settings the chosen format cannot carry). */
   warn?: (message: string) => void;
+}
+
+/** A sink that drops what it is given (the diff is only hashed). */
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _enc, cb) => cb() });
+}
+
+/** Diffs `dir` into a stored blob with the commit's compression. */
+async function writeLayerBlob(store: Store, dir: string, recipe: DiffRecipe, opts: CommitOptions): Promise<LayerRecord & { descriptor: Descriptor }> {
+  const tmp = store.blobs.tempPath();
+  try {
+    const info = await writeLayer(diffLayer(dir, recipe), createWriteStream(tmp), { compression: opts.compression, ...(opts.compressionLevel !== undefined ? { level: opts.compressionLevel } : {}) });
+    store.blobs.commitTemp(tmp, info.digest);
+    return {
+      diffID: info.diffID,
+      uncompressedSize: info.uncompressedSize,
+      blobs: [{ digest: info.digest, mediaType: info.mediaType, size: info.size }],
+      descriptor: { mediaType: info.mediaType, digest: info.digest, size: info.size },
+    };
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 function isEmptyDir(dir: string): boolean {
@@ -84,22 +109,25 @@ export async function commitContainer(store: Store, nameOrId: string, opts: Comm
   }
 
   let newLayer: (LayerRecord & { descriptor: Descriptor }) | undefined;
+  const recipe: DiffRecipe = opts.timestamp !== undefined ? { timestamp: opts.timestamp } : {};
   try {
     if (!(opts.skipEmptyLayer && !opts.squash && isEmptyDir(paths.upper))) {
-      const tmp = store.blobs.tempPath();
-      try {
-        const tar = diffLayer(layerSource, opts.timestamp !== undefined ? { timestamp: opts.timestamp } : {});
-        const info = await writeLayer(tar, createWriteStream(tmp), { compression: opts.compression, level: opts.compressionLevel, format: opts.format });
-        store.blobs.commitTemp(tmp, info.digest);
-        newLayer = {
-          diffID: info.diffID,
-          uncompressedSize: info.uncompressedSize,
-          blobs: [{ digest: info.digest, mediaType: info.mediaType, size: info.size }],
-          descriptor: { mediaType: info.mediaType, digest: info.digest, size: info.size },
-        };
-      } finally {
-        rmSync(tmp, { force: true });
+      // An uncompressed layer whose upper dir is about to become the layer's unpacked dir needs
+      // no blob file: its bytes are the deterministic diff of that dir, made again on demand
+      // (push, save) and verified. Hashing is the only pass over the data here.
+      const canBeVirtual = opts.compression === 'none' && !opts.squash && !isMounted(paths.merged);
+      if (canBeVirtual) {
+        const info = await writeLayer(diffLayer(layerSource, recipe), discard(), { compression: 'none' });
+        if (!store.isUnpacked(info.diffID)) {
+          newLayer = {
+            diffID: info.diffID,
+            uncompressedSize: info.uncompressedSize,
+            blobs: [{ digest: info.digest, mediaType: info.mediaType, size: info.size, recipe }],
+            descriptor: { mediaType: info.mediaType, digest: info.digest, size: info.size },
+          };
+        }
       }
+      if (!newLayer) newLayer = await writeLayerBlob(store, layerSource, recipe, opts);
     }
   } finally {
     if (mountedHere) unmountContainer(paths.merged);
@@ -166,31 +194,3 @@ export async function commitContainer(store: Store, nameOrId: string, opts: Comm
   return image;
 }
 
-/**
- * Completes (or rolls forward) a commit that recorded `pendingLayer`: the upper dir becomes the
- * layer's unpacked dir (or is dropped if that layer is already unpacked: same diffID, same
- * content), the container gains the layer and gets a fresh upper dir. Safe to run again after
- * being killed at any point.
- */
-export async function finishPendingCommit(store: Store, c: ContainerRecord): Promise<ContainerRecord> {
-  const pending = c.pendingLayer;
-  if (!pending) return c;
-  const paths = store.containerPaths(c.id);
-  if (!store.isUnpacked(pending)) {
-    renameSync(paths.upper, store.layerDir(pending));
-  } else {
-    rmSync(paths.upper, { recursive: true, force: true });
-  }
-  mkdirSync(paths.upper, { recursive: true, mode: 0o755 });
-  rmSync(paths.work, { recursive: true, force: true });
-  mkdirSync(paths.work, { recursive: true, mode: 0o755 });
-  return store.transaction((state) => {
-    const cur = state.containers.find((x) => x.id === c.id);
-    if (!cur) return c;
-    if (cur.pendingLayer === pending) {
-      cur.layers = [...cur.layers, pending];
-      delete cur.pendingLayer;
-    }
-    return cur;
-  });
-}

@@ -9,16 +9,19 @@ import type { ImageManifest } from '../oci/manifest.js';
 import { isIndexMediaType } from '../oci/media-types.js';
 import type { ImageDestination, ImageSource, ManifestBlob } from '../registry/transports/types.js';
 import { mergeLayerRecords, unpackLayers } from './unpack.js';
+import { openStoreBlob } from './layer-blobs.js';
 
 /** Reads an image of the local store (push, save to archives). */
 export class StoreImageSource implements ImageSource {
   readonly name: string;
 
-  constructor(private readonly store: Store, private readonly image: ImageRecord) {
+  /** `top` replaces the image's own manifest (e.g. one with compressed layers, for a push). */
+  constructor(private readonly store: Store, private readonly image: ImageRecord, private readonly top?: ManifestBlob) {
     this.name = image.names[0] ?? image.id.slice(0, 12);
   }
 
   async getManifest(digest?: Digest): Promise<ManifestBlob> {
+    if (!digest && this.top) return this.top;
     const d = digest ?? this.image.digest;
     if (!this.store.blobs.has(d)) throw new NotFoundError(`read ${this.name}: manifest ${d} is not in the store`);
     const bytes = this.store.blobs.readBytes(d);
@@ -27,8 +30,7 @@ export class StoreImageSource implements ImageSource {
   }
 
   async getBlob(desc: Descriptor): Promise<Readable> {
-    if (!this.store.blobs.has(desc.digest)) throw new NotFoundError(`read ${this.name}: blob ${desc.digest} is not in the store`);
-    return this.store.blobs.open(desc.digest, desc.size);
+    return openStoreBlob(this.store, desc);
   }
 
   async close(): Promise<void> {}

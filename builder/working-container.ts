@@ -10,6 +10,7 @@ import { InvalidArgumentError } from '../oci/error.js';
 import { workingContainerName } from './container-name.js';
 import { mergeLayerRecords, unpackLayers } from './unpack.js';
 import { isMounted, unmountContainer } from './mount.js';
+import { finishPendingCommit } from './pending-commit.js';
 
 export interface CreateContainerOptions {
   /** Image name or id, or `scratch` (the default). */
@@ -97,7 +98,8 @@ export async function updateContainer(store: Store, id: string, fn: (c: Containe
 
 /** Removes a working container: unmounts it if mounted, drops its record, then its files. */
 export async function removeWorkingContainer(store: Store, nameOrId: string): Promise<ContainerRecord> {
-  const c = getContainer(store, nameOrId);
+  // A commit cut short still owns the upper dir's content: give it to its layer first.
+  const c = await finishPendingCommit(store, getContainer(store, nameOrId));
   const paths = store.containerPaths(c.id);
   if (isMounted(paths.merged)) unmountContainer(paths.merged);
   await store.transaction((state) => {

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { TrowelSandbox, mountsUnder, type RunResult } from '../test/support/trowel.js';
 import { tarOf, writeOciLayout } from '../test/support/oci-fixture.js';
 
@@ -119,17 +120,33 @@ test('a layer whose content does not match the config diffID is refused', async 
 });
 
 test('a corrupted blob in the store is caught on read (digest mismatch)', () => {
-  const manifest = JSON.parse(t.ok(['inspect', '--type', 'manifest', 'localhost/good']));
-  const layer = join(t.root, 'blobs/sha256', manifest.layers[0].digest.slice(7));
+  const c = t.ok(['from', 'localhost/good']);
+  t.ok(['commit', '-q', '--rm', '--compression-format', 'gzip', c, 'localhost/gzipped']);
+  const manifest = JSON.parse(t.ok(['inspect', '--type', 'manifest', 'localhost/gzipped']));
+  const layer = join(t.root, 'blobs/sha256', manifest.layers[manifest.layers.length - 1].digest.slice(7));
   const original = readFileSync(layer);
   const broken = Buffer.from(original);
   broken[broken.length - 1]! ^= 0xff;
   writeFileSync(layer, broken);
   try {
-    assertCleanFailure(t.run(['push', 'localhost/good', `oci-archive:${join(work, 'out.tar')}`]), /digest mismatch/);
+    assertCleanFailure(t.run(['push', 'localhost/gzipped', `oci-archive:${join(work, 'out.tar')}`]), /digest mismatch/);
     assert.not.ok(existsSync(join(work, 'out.tar')), 'no half-written archive');
   } finally {
     writeFileSync(layer, original);
+  }
+  assertStoreConsistent();
+});
+
+test('a layer dir changed behind the store\'s back is caught when its blob is made again', () => {
+  const config = JSON.parse(t.ok(['inspect', '--type', 'image', '--format', '{{.Config}}', 'localhost/good']));
+  const dir = join(t.root, 'layers', config.rootfs.diff_ids[0].slice(7));
+  const original = readFileSync(join(dir, 'hello'));
+  writeFileSync(join(dir, 'hello'), 'tampered\n');
+  try {
+    assertCleanFailure(t.run(['push', '--disable-compression', 'localhost/good', `oci-archive:${join(work, 'out2.tar')}`]), /digest mismatch|SIZE|bytes, expected/);
+    assert.not.ok(existsSync(join(work, 'out2.tar')), 'no half-written archive');
+  } finally {
+    writeFileSync(join(dir, 'hello'), original);
   }
   assertStoreConsistent();
 });
@@ -155,11 +172,9 @@ test('a full disk fails the commit cleanly and keeps the store usable', () => {
     const c = s.ok(['from', 'scratch']);
     const mnt = s.ok(['mount', c]);
     // Random bytes do not compress: the layer blob cannot fit beside the upper dir.
-    const big = Buffer.alloc(1_800_000);
-    for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
-    writeFileSync(join(mnt, 'big'), big);
+    writeFileSync(join(mnt, 'big'), randomBytes(1_800_000));
     s.ok(['umount', c]);
-    const r = s.run(['commit', '-q', '--disable-compression', c, 'localhost/too-big']);
+    const r = s.run(['commit', '-q', '--compression-format', 'gzip', c, 'localhost/too-big']);
     assertCleanFailure(r, /ENOSPC|no space/i);
     assert.not.match(s.ok(['images']), /too-big/);
     assert.equal(readdirSync(join(small, 'tmp')), [], 'no temp blobs left');

@@ -37,14 +37,15 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('rm', { type: 'boolean', describe: 'remove the working container once committed' })
       .option('iidfile', { type: 'string', describe: 'write the image ID to the file' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: "don't output progress information" })
-      .option('disable-compression', { alias: 'D', type: 'boolean', describe: 'store layers uncompressed' })
-      .option('compression-format', { type: 'string', describe: 'gzip (default), zstd or none' })
+      .option('disable-compression', { alias: 'D', type: 'boolean', describe: "don't compress layers (default true)" })
+      .option('compression-format', { type: 'string', describe: 'store layers compressed: gzip, zstd or none (default none)' })
       .option('compression-level', { type: 'number', describe: 'compression level' })
       .option('omit-history', { type: 'boolean', describe: 'leave the history out of the image config' }) as never,
   handler: async (args) => {
     const store = openStore(args);
     const format = manifestFormat(args.format);
-    const compression = (args['disable-compression'] ? 'none' : args['compression-format'] ?? 'gzip') as Compression;
+    // As buildah, local images keep their layers uncompressed (-D defaults to true); pushes compress.
+    const compression = (args['compression-format'] ?? (args['disable-compression'] === false ? 'gzip' : 'none')) as Compression;
     if (!['gzip', 'zstd', 'none'].includes(compression)) throw new InvalidArgumentError(`unsupported compression format ${JSON.stringify(compression)}: use gzip, zstd or none`);
     const timestamp = parseTimestamp(args.timestamp ?? args['source-date-epoch'] ?? process.env.SOURCE_DATE_EPOCH);
     const names = args.image ? [normalizeImageName(args.image)] : [];

@@ -6,8 +6,18 @@ import { findImage } from '../storage/lookup.js';
 import { copyImage } from '../registry/copy.js';
 import { StoreImageSource } from '../builder/store-transport.js';
 import { openDestination } from '../builder/image-locations.js';
+import { manifestForExport } from '../builder/export-manifest.js';
+import { manifestFormat } from './commit.js';
+import { InvalidArgumentError } from '../oci/error.js';
+import type { Compression } from '../oci/media-types.js';
+
+function parseCompression(text: string): Compression {
+  if (text === 'gzip' || text === 'zstd' || text === 'none') return text;
+  throw new InvalidArgumentError(`unsupported compression format ${JSON.stringify(text)}: use gzip or zstd`);
+}
 
 interface Args extends GlobalArgs {
+  'compression-format'?: string; 'compression-level'?: number; 'disable-compression'?: boolean;
   image: string; destination?: string; quiet?: boolean; digestfile?: string; 'tls-verify'?: boolean;
   authfile?: string; creds?: string; 'cert-dir'?: string; all?: boolean; format?: string;
 }
@@ -25,7 +35,11 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('authfile', { type: 'string', describe: 'path of the authentication file' })
       .option('creds', { type: 'string', describe: 'USERNAME[:PASSWORD] for the registry' })
       .option('cert-dir', { type: 'string', describe: 'certificates directory for the registry' })
-      .option('all', { type: 'boolean', describe: 'push all images of a manifest list' }) as never,
+      .option('all', { type: 'boolean', describe: 'push all images of a manifest list' })
+      .option('format', { alias: 'f', type: 'string', describe: 'manifest type at the destination: oci or docker (default: the image\'s)' })
+      .option('compression-format', { type: 'string', describe: 'layer compression: gzip (default), zstd' })
+      .option('compression-level', { type: 'number', describe: 'compression level' })
+      .option('disable-compression', { alias: 'D', type: 'boolean', describe: "don't compress layers" }) as never,
   handler: async (args) => {
     const store = openStore(args);
     const image = findImage(store.images(), args.image);
@@ -40,7 +54,13 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       if (!args.quiet) process.stderr.write(line + '\n');
     };
     log('Getting image source signatures');
-    const result = await copyImage(new StoreImageSource(store, image), dest, { all: !!args.all, onProgress: log });
+    const compression = args['disable-compression'] ? 'none' : parseCompression(args['compression-format'] ?? 'gzip');
+    const top = await manifestForExport(store, image, {
+      compression,
+      ...(args['compression-level'] !== undefined ? { compressionLevel: args['compression-level'] } : {}),
+      ...(args.format ? { format: manifestFormat(args.format) } : {}),
+    });
+    const result = await copyImage(new StoreImageSource(store, image, top), dest, { all: !!args.all, onProgress: log });
     const pushed = (dest as { manifestDigest?: string }).manifestDigest ?? result.manifest.digest;
     if (args.digestfile) writeFileSync(args.digestfile, pushed);
   },

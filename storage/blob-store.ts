@@ -16,7 +16,7 @@ import { ensureDir, tempName } from './atomic.js';
 export class BlobStore {
   readonly dir: string;
 
-  constructor(private readonly root: string, private readonly tmpDir: string) {
+  constructor(root: string, private readonly tmpDir: string) {
     this.dir = join(root, 'blobs');
   }
 

@@ -17,12 +17,31 @@ export interface ImageRecord {
   kind: 'image' | 'index';
 }
 
+/**
+ * How to make a blob that has no file in blobs/: diff the layer's unpacked directory again.
+ * The diff is deterministic, so the bytes are the ones the digest was computed from (and every
+ * read is verified against it).
+ */
+export interface DiffRecipe {
+  /** The `--timestamp` the layer was made with (mtimes clamped to it). */
+  timestamp?: number;
+}
+
+/** A blob that holds a layer. */
+export interface LayerBlob {
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  /** Set when the blob is not stored but made on demand from the layer dir (uncompressed only). */
+  recipe?: DiffRecipe;
+}
+
 /** A layer known to the store, keyed by its diffID. */
 export interface LayerRecord {
   diffID: Digest;
   uncompressedSize: number;
   /** Blobs holding this layer, one per compression. */
-  blobs: Array<{ digest: Digest; mediaType: string; size: number }>;
+  blobs: LayerBlob[];
 }
 
 /** A working container: a base image's layers, a writable upper dir and a config being edited. */

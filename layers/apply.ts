@@ -52,6 +52,8 @@ interface ApplyState {
   created: Set<string>;
   /** Directories whose mode and times are set last (creating children changes their mtime). */
   dirs: Array<{ path: string; header: TarHeader }>;
+  /** Existing dirs made writable for this layer (unprivileged only), with the mode to restore. */
+  unlocked: Map<string, number>;
 }
 
 /**
@@ -75,6 +77,7 @@ export async function applyLayer(stream: Readable | AsyncIterable<Buffer>, dir: 
     isRoot,
     created: new Set(),
     dirs: [],
+    unlocked: new Map(),
   };
   if (!lstatSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new LayerApplyError('.', `target ${dir} is not a directory`);
@@ -92,6 +95,9 @@ export async function applyLayer(stream: Readable | AsyncIterable<Buffer>, dir: 
       throw new LayerFormatError(`${compression} data: ${err.message}`);
     }
     throw err;
+  }
+  for (const [path, mode] of state.unlocked) {
+    if (!state.dirs.some((d) => d.path === path)) attempt('.', path, () => chmodSync(path, mode));
   }
   for (const { path, header } of state.dirs.reverse()) {
     const entry = header.name;
@@ -154,6 +160,7 @@ async function applyEntry(state: ApplyState, header: TarHeader, body: AsyncItera
   }
   const base = components[components.length - 1]!;
   const parent = resolveDir(state.root, components.slice(0, -1), entry, true);
+  if (!state.isRoot) unlockDir(state, parent, entry);
 
   if (base.startsWith(WHITEOUT_PREFIX) && state.opts.mode !== 'plain') {
     if (base === OPAQUE_MARKER) return applyOpaque(state, parent, entry);
@@ -251,6 +258,19 @@ async function writeFile(state: ApplyState, header: TarHeader, body: AsyncIterab
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Without root, a dir a lower layer left read-only (0555 /usr) cannot take new entries:
+ * give the owner write and search permission for the rest of this layer, and restore its
+ * mode at the end.
+ */
+function unlockDir(state: ApplyState, dir: string, entry: string): void {
+  if (state.unlocked.has(dir)) return;
+  const st = lstatSync(dir);
+  if ((st.mode & 0o300) === 0o300) return;
+  state.unlocked.set(dir, st.mode & 0o7777);
+  attempt(entry, dir, () => chmodSync(dir, (st.mode & 0o7777) | 0o300));
 }
 
 /** The host path a hardlink entry links to; it must already exist inside the root. */

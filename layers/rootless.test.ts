@@ -50,6 +50,16 @@ test('unprivileged apply: whiteouts are 0:0 devices, opaque dirs use user.overla
   assert.equal(readdirSync(join(l1, 'dev')), []);
 });
 
+test('unprivileged flatten into a dir a lower layer left read-only, which keeps its mode', async () => {
+  const dir = join(base, 'flat');
+  mkdirSync(dir);
+  await applyLayer(Readable.from([makeTar([{ name: 'usr/', type: 'directory', mode: 0o555 }, { name: 'usr/a', content: 'a' }])]), dir, { mode: 'flatten' });
+  await applyLayer(Readable.from([makeTar([{ name: 'usr/b', content: 'b' }])]), dir, { mode: 'flatten' });
+  assert.equal(readdirSync(join(dir, 'usr')).sort(), ['a', 'b']);
+  assert.is(lstatSync(join(dir, 'usr')).mode & 0o7777, 0o555);
+  execFileSync('chmod', ['-R', 'u+w', dir]); // so the temp dir can be removed
+});
+
 test('fuse-overlayfs over the applied lower dirs shows the layered view', async () => {
   const { l1, l2 } = await applyBoth();
   const d = overlayDirs(join(base, 'ovl'));

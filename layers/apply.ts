@@ -340,7 +340,26 @@ function clearLower(state: ApplyState, dir: string, entry: string): void {
 }
 
 function removeAll(entry: string, path: string): void {
-  attempt(entry, path, () => rmSync(path, { recursive: true, force: true }));
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch (err) {
+    // Unprivileged, read-only dirs inside the subtree block removal: open them up and retry.
+    if (!isErrnoError(err, 'EACCES', 'EPERM')) throw applyFailure(entry, err, path);
+    makeTreeWritable(path);
+    attempt(entry, path, () => rmSync(path, { recursive: true, force: true }));
+  }
+}
+
+/** Gives the owner rwx on every real directory under (and at) `path`; symlinks are not followed. */
+function makeTreeWritable(path: string): void {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) return;
+  try {
+    chmodSync(path, (st.mode & 0o7777) | 0o700);
+    for (const name of readdirSync(path)) makeTreeWritable(join(path, name));
+  } catch {
+    // Not ours to change: the retried removal reports the real error.
+  }
 }
 
 function hostIds(state: ApplyState, header: TarHeader): { uid: number; gid: number } {

@@ -60,6 +60,16 @@ test('unprivileged flatten into a dir a lower layer left read-only, which keeps 
   execFileSync('chmod', ['-R', 'u+w', dir]); // so the temp dir can be removed
 });
 
+test('unprivileged flatten whiteout removes a subtree of read-only dirs', async () => {
+  const dir = join(base, 'flat2');
+  mkdirSync(dir);
+  await applyLayer(Readable.from([makeTar([
+    { name: 'd/', type: 'directory', mode: 0o555 }, { name: 'd/sub/', type: 'directory', mode: 0o555 }, { name: 'd/sub/f', content: 'f' },
+  ])]), dir, { mode: 'flatten' });
+  await applyLayer(Readable.from([makeTar([{ name: '.wh.d' }])]), dir, { mode: 'flatten' });
+  assert.equal(readdirSync(dir), []);
+});
+
 test('fuse-overlayfs over the applied lower dirs shows the layered view', async () => {
   const { l1, l2 } = await applyBoth();
   const d = overlayDirs(join(base, 'ovl'));

@@ -70,7 +70,8 @@ export function parseInstruction(c: LineContext): Instruction {
   const extracted = extractFlags(argText);
   const rawFlags = extracted.flags;
   // After a lone `--` the arguments start after the blanks that follow it.
-  const restOffset = extracted.restOffset + (argText.slice(extracted.restOffset).length - argText.slice(extracted.restOffset).replace(/^\s+/u, '').length);
+  const afterFlags = argText.slice(extracted.restOffset);
+  const restOffset = extracted.restOffset + (afterFlags.length - afterFlags.replace(/^\s+/u, '').length);
   const rest = argText.slice(restOffset);
   const restAt = afterKeyword + restOffset;
   // Docker's "original": the joined line, trailing blanks included (buildah prints it as the STEP line).

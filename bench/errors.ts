@@ -8,6 +8,13 @@ export class BenchSetupError extends TrowelError {
   }
 }
 
+/** A timed command exited 0 but its result is not there. */
+export class BenchVerifyError extends TrowelError {
+  constructor(message: string) {
+    super('BENCH_VERIFY', message, { exitCode: 1 });
+  }
+}
+
 /**
  * A tool under test failed an untimed or timed step. `notYet` is set when the failure says
  * the feature has not landed (trowel's NOT_IMPLEMENTED, an unknown command or flag), which

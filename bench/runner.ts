@@ -89,6 +89,7 @@ export async function runScenario(s: Scenario, ctx: BenchContext, opts: RunnerOp
           const inv = a.plan.command(run);
           const m = await measure(inv);
           if (m.exitCode !== 0) throw new ToolCommandError(a.side.name, [inv.label ?? inv.argv[0] ?? '?'], m);
+          await a.plan.verify?.(run, m.stdout);
           const warm = run < opts.warmup;
           opts.log(`  ${s.id} ${a.side.name} ${warm ? 'warm-up' : `run ${run - opts.warmup + 1}/${opts.runs}`}: ${formatMs(m.wallMs)}, ${Math.round(m.peakRssKb / 1024)} MB`);
           if (!warm) {

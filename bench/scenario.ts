@@ -25,6 +25,11 @@ export interface ToolPlan {
   beforeEach?(run: number): Promise<void>;
   /** The timed command of run `run`. */
   command(run: number): Invocation;
+  /**
+   * After each timed run (untimed): proves the command did its work (the image exists, the
+   * registry has the manifest…), so a tool cannot look fast by doing nothing. Throws if not.
+   */
+  verify?(run: number, stdout: string): Promise<void>;
 }
 
 /** A scenario whose inputs are generated and ready. */

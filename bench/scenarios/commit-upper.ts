@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { generateTree } from '../generate-tree.js';
 import type { Scenario } from '../scenario.js';
 import { copyContents, describeTree, scaled, settle } from './common.js';
+import { expectImage } from './verify.js';
 
 /**
  * `commit` of a scratch container whose upper dir holds 10,000 files / 300 MB. Before each
@@ -13,7 +14,7 @@ export const commitUpper: Scenario = {
   state: 'warm',
   note: 'a new scratch container per run, its upper dir filled through `mount` and flushed to disk before timing',
   target: { kind: 'ratio', max: 0.5 },
-  trowelCommands: ['from', 'mount', 'umount', 'commit'],
+  trowelCommands: ['from', 'mount', 'umount', 'commit', 'inspect'],
   async open(ctx) {
     const files = scaled(10_000, ctx.scale), bytes = scaled(300e6, ctx.scale);
     const tree = join(ctx.work, 'commit-tree');
@@ -32,6 +33,7 @@ export const commitUpper: Scenario = {
             await settle();
           },
           command: (run) => tool.invocation(['commit', container, `localhost/bench-commit:r${run}`]),
+          verify: (run) => expectImage(tool, `localhost/bench-commit:r${run}`),
         };
       },
     };

@@ -4,6 +4,7 @@ import { BUSYBOX_IMAGE } from '../busybox.js';
 import { generateTree } from '../generate-tree.js';
 import type { BenchContext, OpenScenario, Scenario } from '../scenario.js';
 import { describeTree, freshBusyboxStore, scaled, settle } from './common.js';
+import { expectImage } from './verify.js';
 
 /**
  * A 20,000-file / 200 MB context and a Containerfile (outside it) that copies it whole.
@@ -29,6 +30,7 @@ async function openCopyContext(ctx: BenchContext, name: string, cached: boolean)
             await tool.run(args('localhost/bench-copy:primed'));
           },
           command: (run) => tool.invocation(args(`localhost/bench-copy:r${run}`)),
+          verify: (run) => expectImage(tool, `localhost/bench-copy:r${run}`),
         };
       }
       return {
@@ -37,6 +39,7 @@ async function openCopyContext(ctx: BenchContext, name: string, cached: boolean)
           await settle();
         },
         command: (run) => tool.invocation(args(`localhost/bench-copy:r${run}`)),
+        verify: (run) => expectImage(tool, `localhost/bench-copy:r${run}`),
       };
     },
   };
@@ -48,7 +51,7 @@ export const copyContextCold: Scenario = {
   state: 'cold',
   note: 'a fresh store holding only the busybox base image before each run (context files in the page cache)',
   target: { kind: 'ratio', max: 0.5 },
-  trowelCommands: ['from', 'copy', 'config', 'commit', 'bud'],
+  trowelCommands: ['from', 'copy', 'config', 'commit', 'bud', 'inspect'],
   open: (ctx) => openCopyContext(ctx, 'copy-cold', false),
 };
 
@@ -58,6 +61,6 @@ export const copyContextCached: Scenario = {
   state: 'warm',
   note: 'the same build ran once with --layers in this store; nothing changed since',
   target: { kind: 'ratio', max: 0.1 },
-  trowelCommands: ['from', 'copy', 'config', 'commit', 'bud'],
+  trowelCommands: ['from', 'copy', 'config', 'commit', 'bud', 'inspect'],
   open: (ctx) => openCopyContext(ctx, 'copy-cached', true),
 };

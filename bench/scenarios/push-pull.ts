@@ -4,6 +4,7 @@ import { startRegistry, type LocalRegistry } from '../registry.js';
 import type { Scenario } from '../scenario.js';
 import { ToolSide } from '../tool-side.js';
 import { commitLayeredImage, LAYERED_IMAGE_COMMANDS, writeLayerTrees } from './registry-image.js';
+import { expectImage, expectManifest } from './verify.js';
 
 const IMAGE = 'localhost/bench-push:latest';
 
@@ -40,6 +41,7 @@ export const pushCold: Scenario = {
             registries.push(reg);
           },
           command: () => tool.invocation(['push', '--tls-verify=false', IMAGE, `docker://${reg!.host}/bench/push:latest`]),
+          verify: () => expectManifest(reg!.host, 'bench/push', 'latest'),
         };
       },
       async close() {
@@ -71,6 +73,7 @@ export const pushAgain: Scenario = {
             await tool.run(args());
           },
           command: () => tool.invocation(args()),
+          verify: () => expectManifest(reg.host, `bench/${tool.name}`, 'latest'),
         };
       },
       close: () => reg.stop(),
@@ -88,7 +91,7 @@ export const pullCold: Scenario = {
   state: 'cold',
   note: 'a fresh, empty store before each run; the image sits in a local registry (pushed by buildah)',
   target: { kind: 'ratio', max: 0.7 },
-  trowelCommands: ['pull'],
+  trowelCommands: ['pull', 'inspect'],
   async open(ctx) {
     const trees = await writeLayerTrees(join(ctx.work, 'pull-layers'), ctx.scale);
     const reg = await freshRegistry(ctx.work);
@@ -109,6 +112,7 @@ export const pullCold: Scenario = {
         return {
           beforeEach: async () => { await tool.freshStore(); },
           command: () => tool.invocation(['pull', '--tls-verify=false', `docker://${reg.host}/bench/pull:latest`]),
+          verify: () => expectImage(tool, `${reg.host}/bench/pull:latest`),
         };
       },
       close: () => reg.stop(),

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Scenario } from '../scenario.js';
 import { freshBusyboxStore } from './common.js';
 import { writeStagesContext } from './stages-context.js';
+import { expectImage } from './verify.js';
 
 /** `bud --layers` again with nothing changed: every step should come from the cache. */
 export const rebuildLayers: Scenario = {
@@ -10,7 +11,7 @@ export const rebuildLayers: Scenario = {
   state: 'warm',
   note: 'the same build ran once with --layers in this store, so every step is cached',
   target: { kind: 'ratio', max: 0.2 },
-  trowelCommands: ['from', 'copy', 'config', 'commit', 'bud'],
+  trowelCommands: ['from', 'copy', 'config', 'commit', 'bud', 'inspect'],
   async open(ctx) {
     const c = await writeStagesContext(join(ctx.work, 'layers-context'), ctx.scale);
     return {
@@ -23,6 +24,7 @@ export const rebuildLayers: Scenario = {
             await tool.run(args());
           },
           command: () => tool.invocation(args()),
+          verify: () => expectImage(tool, 'localhost/bench-layers:latest'),
         };
       },
     };

@@ -4,6 +4,7 @@ import { BUSYBOX_IMAGE } from '../busybox.js';
 import { generateTree } from '../generate-tree.js';
 import type { Scenario } from '../scenario.js';
 import { describeTree, freshBusyboxStore, scaled } from './common.js';
+import { expectImage } from './verify.js';
 
 const BASE = 'localhost/bench-base-many-files:latest';
 
@@ -18,7 +19,7 @@ export const rootlessRun: Scenario = {
   state: 'warm',
   note: 'as the unprivileged user trowel-bench; the base image is in the store, the RUN step is not cached',
   target: { kind: 'none', text: 'faster than buildah (no figure set)' },
-  trowelCommands: ['from', 'copy', 'config', 'commit', 'bud'],
+  trowelCommands: ['from', 'copy', 'config', 'commit', 'bud', 'inspect'],
   rootless: true,
   async open(ctx) {
     const files = scaled(50_000, ctx.scale), bytes = scaled(50e6, ctx.scale);
@@ -40,6 +41,7 @@ export const rootlessRun: Scenario = {
             await tool.run(['commit', c, BASE]);
           },
           command: (run) => tool.invocation(['bud', ...tool.isolationArgs(), '-t', `localhost/bench-rootless:r${run}`, '-f', containerfile, build]),
+          verify: (run) => expectImage(tool, `localhost/bench-rootless:r${run}`),
         };
       },
     };

@@ -21,6 +21,15 @@ test('an unterminated heredoc names the terminator', () => {
   assert.throws(() => scanLogicalLines('FROM a\nRUN <<END\nx\n', 'Containerfile'), /Containerfile:2:1: unterminated heredoc <<END/);
 });
 
+test('JSON-form RUN/COPY (after flags, or behind ONBUILD) reads no heredoc bodies', () => {
+  const text = 'FROM a\nRUN --network=none ["cat", "<<EOF"]\nONBUILD COPY --link ["<<EOF", "/d"]\nEOF\n';
+  const { lines } = scanLogicalLines(text, 'f');
+  assert.equal(lines.map((l) => [l.text, l.heredocs.length]), [
+    ['FROM a', 0], ['RUN --network=none ["cat", "<<EOF"]', 0], ['ONBUILD COPY --link ["<<EOF", "/d"]', 0], ['EOF', 0],
+  ]);
+  assert.equal(scanLogicalLines('FROM a\nONBUILD ADD <<X /x\nbody\nX\n', 'f').lines[1]!.heredocs.map((h) => h.content), ['body\n']);
+});
+
 test('a continuation that leads to nothing is no instruction', () => {
   assert.equal(scanLogicalLines('FROM a\n\\\n# c\n', 'f').lines.map((l) => l.text), ['FROM a']);
 });

@@ -6,7 +6,9 @@
  * ONBUILD) consumed after their line. Each logical instruction keeps a map from offsets in its
  * joined text back to source positions.
  */
+import { extractFlags } from './builder-flags.js';
 import { scanDirectives, type Directive } from './directives.js';
+import { parseExecForm } from './exec-form.js';
 import { heredocOpenersOnLine, chompHeredocBody, type HeredocOpener } from './heredoc.js';
 import { ContainerfileError } from './parse-error.js';
 import type { Position, SourceRange } from './source-range.js';
@@ -53,6 +55,7 @@ export function positionAt(line: LogicalLine, offset: number): Position {
 }
 
 const HEREDOC_KEYWORDS = new Set(['run', 'copy', 'add']);
+const KEYWORD_SPLIT = /[\t\v\f\r ]+/;
 const LEADING_WS = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*/u;
 
 function isCommentLine(raw: string): boolean {
@@ -61,24 +64,18 @@ function isCommentLine(raw: string): boolean {
 
 /** Whether a logical line may carry heredocs (RUN, COPY, ADD, also as ONBUILD triggers; not JSON form). */
 function mayContainHeredoc(text: string): boolean {
-  const words = text.trim().split(/[\t\v\f\r ]+/);
-  let kw = (words[0] ?? '').toLowerCase();
-  let restIndex = 1;
-  if (kw === 'onbuild') {
-    kw = (words[1] ?? '').toLowerCase();
-    restIndex = 2;
+  if (!text.includes('<<')) return false;
+  let rest = text.trim();
+  let kw = '';
+  for (let depth = 0; depth < 2; depth++) {
+    const m = KEYWORD_SPLIT.exec(rest);
+    kw = (m ? rest.slice(0, m.index) : rest).toLowerCase();
+    rest = m ? rest.slice(m.index + m[0].length) : '';
+    if (kw !== 'onbuild') break;
   }
   if (!HEREDOC_KEYWORDS.has(kw)) return false;
-  const rest = words.slice(restIndex).filter((w) => !w.startsWith('--')).join(' ').trim();
-  if (rest.startsWith('[')) {
-    try {
-      const v: unknown = JSON.parse(rest);
-      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return false;
-    } catch {
-      /* not JSON: shell form, may hold heredocs */
-    }
-  }
-  return text.includes('<<');
+  const args = rest.slice(extractFlags(rest).restOffset).trim();
+  return parseExecForm(args).kind !== 'exec';
 }
 
 /**

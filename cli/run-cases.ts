@@ -26,7 +26,7 @@ function processesWith(marker: string): number[] {
   }).map(Number);
 }
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<boolean> {
+async function waitFor(cond: () => boolean, ms = 15000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (cond()) return true;

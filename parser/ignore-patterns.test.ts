@@ -41,7 +41,7 @@ test('cleanPath follows Go path.Clean', () => {
 });
 
 test('a lone ! and malformed classes are errors naming file and line', () => {
-  for (const [text, line] of [['ok\n!\n', 2], ['[a-\n', 1], ['x\\\n', 1], ['[]\n', 1]] as const) {
+  for (const [text, line] of [['ok\n!\n', 2], ['[a-\n', 1], ['x\\\n', 1], ['[]\n', 1], ['a\n[z-a]\n', 2]] as const) {
     try {
       compileIgnoreFile(text, '.dockerignore');
       assert.unreachable(text);

@@ -160,7 +160,7 @@ function matchOne(c: Compiled, path: string): boolean {
 interface CompiledPattern {
   exclusion: boolean;
   source: string;
-  compiled: Compiled | undefined;
+  compiled: Compiled;
 }
 
 /**
@@ -190,11 +190,12 @@ export class IgnoreMatcher {
         p = p.slice(1);
       }
       if (isBadGlob(p)) throw new ContainerfileError(filename, line, 1, `bad pattern "${raw}": syntax error in pattern`);
-      let compiled: Compiled | undefined;
+      let compiled: Compiled;
       try {
         compiled = compile(p);
       } catch {
-        compiled = undefined; // moby treats an uncompilable pattern as never matching
+        // moby fails the match (and so the build) when its regexp does not compile, e.g. `[z-a]`.
+        throw new ContainerfileError(filename, line, 1, `bad pattern "${raw}": syntax error in pattern`);
       }
       this.patterns.push({ exclusion, source: p, compiled });
     }
@@ -210,7 +211,7 @@ export class IgnoreMatcher {
     const parentDirs = parent.split('/');
     let matched = false;
     for (const p of this.patterns) {
-      if (p.exclusion !== matched || !p.compiled) continue;
+      if (p.exclusion !== matched) continue;
       let match = matchOne(p.compiled, file);
       if (!match && parent !== '.') {
         for (let i = 0; i < parentDirs.length && !match; i++) {

@@ -1,5 +1,5 @@
 import {
-  closeSync, constants as fsc, fchmodSync, fchownSync, futimesSync, lchownSync, openSync, writeSync, linkSync, lstatSync, lutimesSync, mkdirSync, readdirSync, rmSync, symlinkSync, chmodSync,
+  closeSync, constants as fsc, fchmodSync, fchownSync, futimesSync, lchownSync, openSync, readFileSync, writeSync, linkSync, lstatSync, lutimesSync, mkdirSync, readdirSync, rmSync, symlinkSync, chmodSync,
   utimesSync, writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -28,7 +28,8 @@ export interface ApplyOptions {
   idMap?: IdMappings;
   /**
    * Overlay mode: mark opaque dirs with `user.overlay.opaque` (rootless kernel overlay with
-   * `userxattr`, and fuse-overlayfs) instead of `trusted.overlay.opaque`. Default: not root.
+   * `userxattr`, and fuse-overlayfs) instead of `trusted.overlay.opaque`. Default: unless
+   * running as root outside any user namespace.
    */
   userxattr?: boolean;
   /** Restore owners (lchown). Default: running as root (in the user namespace or not). */
@@ -47,7 +48,10 @@ export interface AppliedLayer {
 interface ApplyState {
   root: string;
   opts: Required<Omit<ApplyOptions, 'idMap'>> & { idMap?: IdMappings };
+  /** euid 0 (in whatever user namespace): owners can be set, dirs need no unlocking. */
   isRoot: boolean;
+  /** Root of the initial user namespace: devices and trusted.* xattrs can be made. */
+  privileged: boolean;
   /** Host paths this layer wrote: an opaque marker must not delete them. */
   created: Set<string>;
   /** Directories whose mode and times are set last (creating children changes their mtime). */
@@ -66,15 +70,17 @@ interface ApplyState {
  */
 export async function applyLayer(stream: Readable | AsyncIterable<Buffer>, dir: string, opts: ApplyOptions): Promise<AppliedLayer> {
   const isRoot = process.geteuid?.() === 0;
+  const privileged = isRoot && inInitialUserNamespace();
   const state: ApplyState = {
     root: dir,
     opts: {
       mode: opts.mode,
-      userxattr: opts.userxattr ?? !isRoot,
+      userxattr: opts.userxattr ?? !privileged,
       preserveOwnership: opts.preserveOwnership ?? isRoot,
       ...(opts.idMap ? { idMap: opts.idMap } : {}),
     },
     isRoot,
+    privileged,
     created: new Set(),
     dirs: [],
     unlocked: new Map(),
@@ -105,6 +111,19 @@ export async function applyLayer(stream: Readable | AsyncIterable<Buffer>, dir: 
     attempt(entry, path, () => utimesSync(path, header.mtime, header.mtime));
   }
   return { diffID: hasher.digest, uncompressedSize: hasher.size, compression };
+}
+
+/**
+ * True outside any user namespace (uid_map is the identity over all ids). Inside one, even
+ * root cannot make device nodes or set trusted.* xattrs.
+ */
+function inInitialUserNamespace(): boolean {
+  try {
+    const map = readFileSync('/proc/self/uid_map', 'utf8').trim().split(/\s+/);
+    return map.length === 3 && map[0] === '0' && map[1] === '0' && map[2] === '4294967295';
+  } catch {
+    return true;
+  }
 }
 
 /** A Buffer view of a chunk, without copying. */
@@ -215,7 +234,7 @@ async function applyEntry(state: ApplyState, header: TarHeader, body: AsyncItera
         mknod(dest, type | 0o600, header.devmajor, header.devminor);
       } catch (err) {
         // Without CAP_MKNOD (rootless) device nodes cannot exist; containers/storage skips them too.
-        if (header.type !== 'fifo' && !state.isRoot && isErrnoError(err, 'EPERM')) return;
+        if (header.type !== 'fifo' && !state.privileged && isErrnoError(err, 'EPERM')) return;
         throw applyFailure(entry, err, dest);
       }
       setOwner(state, header, dest);
@@ -391,7 +410,7 @@ function setXattrs(state: ApplyState, header: TarHeader, path: string): void {
       // Filesystems without xattrs, user.* on symlinks, trusted.* without root: skipped, as
       // containers/storage does; anything else is a real failure.
       if (isErrnoError(err, 'ENOTSUP', 'EOPNOTSUPP')) continue;
-      if (isErrnoError(err, 'EPERM') && (!state.isRoot || header.type === 'symlink')) continue;
+      if (isErrnoError(err, 'EPERM') && (!state.privileged || header.type === 'symlink')) continue;
       throw applyFailure(header.name, err, path);
     }
   }

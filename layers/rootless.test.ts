@@ -69,6 +69,27 @@ test('unprivileged flatten whiteout removes a subtree of read-only dirs', async 
   assert.equal(readdirSync(dir), []);
 });
 
+test('as root of a user namespace: devices skipped, user.overlay.opaque, owners kept', async () => {
+  const dir = join(base, 'userns');
+  mkdirSync(dir);
+  const tarFile = join(base, 'layer.tar');
+  writeFileSync(tarFile, makeTar([
+    { name: 'dev/', type: 'directory' }, { name: 'dev/null', type: 'char', devmajor: 1, devminor: 3 },
+    { name: 'data/', type: 'directory' }, { name: 'data/.wh..wh..opq' }, { name: 'etc/', type: 'directory' }, { name: 'etc/.wh.gone' },
+    { name: 'f', content: 'x', xattrs: new Map([['trusted.x', Buffer.from('1')], ['user.y', Buffer.from('2')]]) },
+  ]));
+  const applyJs = new URL('./apply.js', import.meta.url).href;
+  const script = `import { applyLayer } from ${JSON.stringify(applyJs)}; import { createReadStream } from 'node:fs';`
+    + ` await applyLayer(createReadStream(${JSON.stringify(tarFile)}), ${JSON.stringify(dir)}, { mode: 'overlay' });`;
+  execFileSync('unshare', ['--user', '--map-root-user', process.execPath, '--input-type=module', '-e', script], { stdio: 'pipe' });
+  assert.equal(readdirSync(join(dir, 'dev')), []);
+  assert.is(lgetxattr(join(dir, 'data'), 'user.overlay.opaque')?.toString(), 'y');
+  const wh = lstatSync(join(dir, 'etc', 'gone'));
+  assert.ok(wh.isCharacterDevice() && wh.rdev === 0);
+  assert.is(lgetxattr(join(dir, 'f'), 'user.y')?.toString(), '2');
+  assert.is(lstatSync(join(dir, 'f')).uid, process.getuid?.());
+});
+
 test('fuse-overlayfs over the applied lower dirs shows the layered view', async () => {
   const { l1, l2 } = await applyBoth();
   const d = overlayDirs(join(base, 'ovl'));

@@ -247,6 +247,12 @@ test('network none cannot reach a loopback server on the host while host can', a
   }
 });
 
+test('network private (slirp4netns) as root: tap0 besides lo, with an address', async () => {
+  const { out, exitCode } = await capture(spec(freshRoot('overlay').rootfs, ['sh', '-c', 'ip -o link | cut -d: -f2; ip -o -4 addr show tap0 | grep -o "inet [0-9.]*"'], { network: 'private' }));
+  assert.is(exitCode, 0);
+  assert.equal(out.trim().split('\n').map((s) => s.trim()), ['lo', 'tap0', 'inet 10.0.2.100']);
+});
+
 test('tty: the command gets a fresh pseudo-terminal', async () => {
   const { rootfs } = freshRoot('overlay');
   const { out } = await capture(spec(rootfs, ['tty'], { tty: true }));

@@ -25,14 +25,14 @@ function container(config: ImageConfig['config'] = {}): RunTarget {
 
 
 /** Runs with stdout redirected inside the command to a file in a bind-mounted directory. */
-async function capture(t: RunTarget, opts: Omit<RunOptions, 'stdio'>): Promise<{ out: string; exitCode: number }> {
+async function capture(t: RunTarget, opts: Omit<RunOptions, 'stdio'>, context: RunContext = ctx): Promise<{ out: string; exitCode: number }> {
   const outDir = mkdtempSync(join(base, 'out-'));
   chmodSync(outDir, 0o777); // the command may run as another user
   const script = opts.argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const r = await runInWorkingContainer(
     t,
     { ...opts, argv: ['sh', '-c', `${script} > /.trowel-test-out/stdout`], volumes: [...(opts.volumes ?? []), `${outDir}:/.trowel-test-out`], stdio: 'inherit', forwardSignals: false },
-    ctx,
+    context,
   );
   return { out: readFileSync(join(outDir, 'stdout'), 'utf8'), exitCode: r.exitCode };
 }
@@ -111,6 +111,21 @@ test('cache mounts persist between runs', async () => {
   const { out } = await capture(container(), { argv: ['cat', '/cache/f'], mounts: ['type=cache,target=/cache,id=k'] });
   assert.is(out, 'kept\n');
   assert.not.ok(existsSync(join(t.layers.upperDir, 'cache/f')));
+});
+
+test('kernel overlay that cannot mount falls back to fuse-overlayfs when nothing chose the driver', async () => {
+  const t = container();
+  // An option the kernel refuses (fuse-overlayfs ignores it) makes the kernel mount fail.
+  const broken: RunContext = { ...ctx, driver: { driver: 'overlay', mountOptions: ['trowel_no_such_option'], isDefault: true } };
+  const { out } = await capture(t, { argv: ['sh', '-c', 'grep " / " /proc/mounts | cut -d" " -f3'] }, broken);
+  assert.is(out.trim(), 'fuse.fuse-overlayfs');
+  const chosen: RunContext = { ...ctx, driver: { driver: 'overlay', mountOptions: ['trowel_no_such_option'], isDefault: false } };
+  try {
+    await runInWorkingContainer(t, { argv: ['true'], stdio: 'ignore', forwardSignals: false }, chosen);
+    assert.unreachable('an explicitly chosen driver must not fall back');
+  } catch (e) {
+    assert.match((e as Error).message, /mount overlay on .*merged: Invalid argument/);
+  }
 });
 
 test('tidy upper dir symlink escape: a parent made a symlink to a host dir is not followed', () => {

@@ -1,12 +1,223 @@
 import type { CommandModule } from 'yargs';
+import { createWriteStream, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import type { GlobalArgs } from './global-options.js';
-import { NotImplementedError } from '../oci/error.js';
+import { openStore, out } from './context.js';
+import { manifestFormat } from './commit.js';
+import { parseTimestamp } from './timestamp.js';
+import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
+import { build, type BuildOptions, type ContainerfileInput, type PullPolicy } from '../builder/build/index.js';
+import { resolveStorageDriver } from '../builder/run/storage-driver.js';
 
-const cmd: CommandModule<GlobalArgs, GlobalArgs> = {
+interface Args extends GlobalArgs {
+  context?: string;
+  tag: string[]; file: string[]; 'build-arg': string[]; 'build-arg-file': string[]; target?: string;
+  layers?: boolean; 'no-cache'?: boolean; squash?: boolean; format?: string; iidfile?: string; quiet?: boolean;
+  label: string[]; annotation: string[]; unsetenv: string[]; unsetlabel: string[]; env: string[];
+  timestamp?: string; 'source-date-epoch'?: string; 'omit-history'?: boolean; 'identity-label'?: boolean;
+  pull?: string; isolation?: string; network?: string; volume: string[]; secret: string[]; 'cap-add': string[];
+  'cap-drop': string[]; ulimit: string[]; jobs?: number; 'skip-unused-stages'?: boolean; rm?: boolean;
+  'force-rm'?: boolean; ignorefile?: string; logfile?: string; 'disable-compression'?: boolean;
+  'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string;
+  userns?: string; platform?: string[];
+  [flag: string]: unknown;
+}
+
+const list = { type: 'string', array: true, default: [] as string[] } as const;
+
+/** buildah bud flags trowel knows but does not do yet: accepted by name, refused when used. */
+const NOT_YET = [
+  'add-host', 'all-platforms', 'arch', 'build-context', 'cache-from', 'cache-to', 'cache-ttl', 'cgroup-parent',
+  'cgroupns', 'compress', 'cpp-flag', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
+  'decryption-key', 'device', 'disable-content-trust', 'dns', 'dns-option', 'dns-search', 'from', 'hooks-dir',
+  'http-proxy', 'ipc', 'logsplit', 'manifest', 'memory', 'memory-swap', 'no-hosts', 'os', 'os-feature',
+  'os-version', 'output', 'pid', 'retry', 'retry-delay', 'runtime', 'runtime-flag', 'security-opt', 'shm-size',
+  'sign-by', 'ssh', 'stdin', 'userns-gid-map', 'userns-gid-map-group', 'userns-uid-map', 'userns-uid-map-user',
+  'uts', 'variant',
+] as const;
+
+/** `KEY=VALUE` (or bare `KEY`, which takes the value from trowel's environment, as buildah). */
+function parseBuildArgs(items: string[], files: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = [...files.flatMap((f) => {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (e) {
+      throw new InvalidArgumentError(`read --build-arg-file ${f}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+    return text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  }), ...items];
+  for (const item of lines) {
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? item : item.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw new InvalidArgumentError(`parse --build-arg ${JSON.stringify(item)}: want NAME=VALUE, where NAME is letters, digits and _ not starting with a digit`);
+    }
+    if (eq < 0) {
+      const own = process.env[key];
+      if (own !== undefined) out[key] = own;
+    } else {
+      out[key] = item.slice(eq + 1);
+    }
+  }
+  return out;
+}
+
+/** `--secret id=ID,src=PATH` (also `type=file`; `type=env,env=VAR` is not supported yet). */
+function parseSecrets(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const kv = new Map(item.split(',').map((p) => {
+      const eq = p.indexOf('=');
+      return eq < 0 ? [p, ''] as const : [p.slice(0, eq), p.slice(eq + 1)] as const;
+    }));
+    const id = kv.get('id');
+    const src = kv.get('src') ?? kv.get('source');
+    if (kv.get('type') === 'env' || kv.has('env')) throw new NotImplementedError('--secret type=env');
+    if (!id || !src) throw new InvalidArgumentError(`parse --secret ${JSON.stringify(item)}: want id=ID,src=PATH`);
+    try {
+      readFileSync(src);
+    } catch {
+      throw new InvalidArgumentError(`parse --secret ${JSON.stringify(item)}: cannot read ${src}`);
+    }
+    out[id] = src;
+  }
+  return out;
+}
+
+function parsePull(value: string | undefined): PullPolicy {
+  if (value === undefined || value === '' || value === 'missing' || value === 'false') return 'missing';
+  if (value === 'always' || value === 'never' || value === 'newer') return value;
+  if (value === 'true') return 'newer';
+  throw new InvalidArgumentError(`parse --pull ${JSON.stringify(value)}: want always, missing, never or newer`);
+}
+
+/** `--layers` default: TROWEL_LAYERS, then BUILDAH_LAYERS, else false (buildah's). */
+function layersDefault(): boolean {
+  const v = process.env.TROWEL_LAYERS ?? process.env.BUILDAH_LAYERS;
+  return v !== undefined && ['1', 'true', 'yes'].includes(v.toLowerCase());
+}
+
+/** `-f` values: paths, or `-` for the Containerfile on stdin. */
+function containerfileInputs(files: string[]): ContainerfileInput[] {
+  return files.map((f) => (f === '-' ? { text: readFileSync(0, 'utf8'), name: 'stdin' } : { path: f }));
+}
+
+const cmd: CommandModule<GlobalArgs, Args> = {
   command: 'bud [context]',
   describe: 'Build an image using instructions in a Containerfile',
-  handler: () => {
-    throw new NotImplementedError('build image: trowel bud is not implemented yet');
+  builder: (y) => {
+    let b = y
+      .positional('context', { type: 'string', describe: 'the build context directory (default .)' })
+      .option('tag', { ...list, alias: 't', describe: 'name for the built image (repeatable)' })
+      .option('file', { ...list, alias: 'f', describe: 'Containerfile to use (repeatable; - reads stdin)' })
+      .option('build-arg', { ...list, describe: 'NAME=VALUE for an ARG' })
+      .option('build-arg-file', { ...list, describe: 'file of NAME=VALUE lines' })
+      .option('target', { type: 'string', describe: 'the stage to build' })
+      .option('layers', { type: 'boolean', describe: 'cache intermediate images (default $TROWEL_LAYERS, $BUILDAH_LAYERS, else false)' })
+      .option('no-cache', { type: 'boolean', describe: 'do not use cached intermediate images' })
+      .option('squash', { type: 'boolean', describe: 'squash the new layers into one' })
+      .option('format', { type: 'string', describe: 'image format: oci or docker' })
+      .option('iidfile', { type: 'string', describe: 'write the image ID to the file' })
+      .option('quiet', { type: 'boolean', alias: 'q', describe: 'print only the image ID' })
+      .option('label', { ...list, describe: 'set a label on the image' })
+      .option('annotation', { ...list, describe: 'set a manifest annotation' })
+      .option('unsetenv', { ...list, describe: 'remove an environment variable from the image' })
+      .option('unsetlabel', { ...list, describe: 'remove a label from the image' })
+      .option('env', { ...list, describe: 'set an environment variable in the image' })
+      .option('timestamp', { type: 'string', describe: 'set every time in the image to these seconds since the epoch' })
+      .option('source-date-epoch', { type: 'string', describe: 'like --timestamp (default $SOURCE_DATE_EPOCH)' })
+      .option('omit-history', { type: 'boolean', describe: 'leave the history out of the image' })
+      .option('identity-label', { type: 'boolean', describe: "accepted for buildah compatibility (trowel adds no version label)" })
+      .option('pull', { type: 'string', describe: 'pull policy: always, missing, never, newer' })
+      .option('isolation', { type: 'string', describe: 'RUN isolation: oci, rootless or chroot' })
+      .option('network', { type: 'string', alias: 'net', describe: 'RUN network: host, none or private' })
+      .option('volume', { ...list, alias: 'v', describe: 'bind mount for RUN steps' })
+      .option('secret', { ...list, describe: 'id=ID,src=PATH for RUN --mount=type=secret' })
+      .option('cap-add', { ...list, describe: 'add a capability to RUN steps' })
+      .option('cap-drop', { ...list, describe: 'drop a capability from RUN steps' })
+      .option('ulimit', { ...list, describe: 'ulimit for RUN steps (type=soft[:hard])' })
+      .option('jobs', { type: 'number', describe: 'stages built at once (default: number of CPUs)' })
+      .option('skip-unused-stages', { type: 'boolean', describe: 'skip stages the target does not need (default true)' })
+      .option('rm', { type: 'boolean', describe: 'remove working containers after a successful build (default true)' })
+      .option('force-rm', { type: 'boolean', describe: 'remove working containers even when the build fails (default true)' })
+      .option('ignorefile', { type: 'string', describe: 'the ignore file to use' })
+      .option('logfile', { type: 'string', describe: 'write build output to this file' })
+      .option('disable-compression', { type: 'boolean', alias: 'D', describe: 'keep local layers uncompressed (default true)' })
+      .option('tls-verify', { type: 'boolean', describe: 'require HTTPS for pulls (default true)' })
+      .option('authfile', { type: 'string' })
+      .option('creds', { type: 'string' })
+      .option('cert-dir', { type: 'string' })
+      .option('userns', { type: 'string', describe: 'user namespace for RUN (only host-like default)' })
+      .option('platform', { ...list, describe: 'target platform (only the host platform for now)' });
+    for (const f of NOT_YET) b = b.option(f, { type: 'string', hidden: true });
+    return b as never;
+  },
+  handler: async (args) => {
+    for (const f of NOT_YET) {
+      if (args[f] !== undefined) throw new NotImplementedError(`trowel bud --${f}`);
+    }
+    if (args.userns !== undefined && args.userns !== 'host' && args.userns !== '') throw new NotImplementedError(`trowel bud --userns=${args.userns}`);
+    if (args['skip-unused-stages'] === false) throw new NotImplementedError('trowel bud --skip-unused-stages=false');
+    if ((args.platform ?? []).length > 0) throw new NotImplementedError('trowel bud --platform');
+    const context = args.context ?? '.';
+    if (context === '-') throw new NotImplementedError('a build context read from stdin');
+    if (/^(https?|git):\/\//.test(context)) throw new NotImplementedError('a build context from a URL');
+    const store = openStore(args);
+    const timestamp = parseTimestamp(args.timestamp ?? args['source-date-epoch'] ?? process.env.SOURCE_DATE_EPOCH);
+    let log: WriteStream | undefined;
+    if (args.logfile) log = createWriteStream(args.logfile);
+    const write = (line: string) => {
+      if (log) log.write(line + '\n');
+      else if (!args.quiet) process.stdout.write(line + '\n');
+    };
+    const controller = new AbortController();
+    const onSignal = (sig: NodeJS.Signals) => controller.abort(`received ${sig}`);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const options: BuildOptions = {
+      contextDir: context,
+      containerfiles: containerfileInputs(args.file),
+      tags: args.tag,
+      buildArgs: parseBuildArgs(args['build-arg'], args['build-arg-file']),
+      ...(args.target !== undefined ? { target: args.target } : {}),
+      layers: args.layers ?? layersDefault(),
+      noCache: !!args['no-cache'],
+      squash: !!args.squash,
+      format: manifestFormat(args.format),
+      labels: args.label,
+      annotations: args.annotation,
+      unsetEnv: args.unsetenv,
+      unsetLabels: args.unsetlabel,
+      env: args.env,
+      ...(timestamp !== undefined ? { timestamp } : {}),
+      omitHistory: !!args['omit-history'],
+      pull: parsePull(args.pull),
+      ...(args.isolation !== undefined ? { isolation: args.isolation } : {}),
+      ...(args.network !== undefined ? { network: args.network } : {}),
+      volumes: args.volume,
+      secrets: parseSecrets(args.secret),
+      capAdd: args['cap-add'],
+      capDrop: args['cap-drop'],
+      ulimits: args.ulimit,
+      ...(args.jobs !== undefined ? { jobs: args.jobs } : {}),
+      rm: args.rm ?? true,
+      forceRm: args['force-rm'] ?? true,
+      ...(args.ignorefile !== undefined ? { ignoreFile: args.ignorefile } : {}),
+      driver: resolveStorageDriver({ storageDriver: args['storage-driver'], storageOpts: args['storage-opt'] ?? [] }),
+      progress: write,
+      warn: (m) => process.stderr.write(`WARN[0000] ${m}\n`),
+      signal: controller.signal,
+    };
+    try {
+      const result = await build(store, options);
+      if (args.iidfile) writeFileSync(args.iidfile, `sha256:${result.imageId}`);
+      out(result.imageId);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      log?.end();
+    }
   },
 };
 export default cmd;

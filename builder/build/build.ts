@@ -1,0 +1,146 @@
+/**
+ * `build(store, options)`: the whole of `trowel bud`. Reads the context and Containerfile,
+ * builds the stage graph (pruned to `--target`), runs the needed stages (independent ones in
+ * parallel), tags the final image and cleans up: working containers (per `--rm`/`--force-rm`),
+ * the mounts it made, and unnamed intermediate stage images when not caching. On any failure
+ * no name is given to a partial image.
+ */
+import type { Store } from '../../storage/store.js';
+import { normalizeImageName } from '../../storage/lookup.js';
+import { removeImage } from '../../storage/image-ops.js';
+import { hostPlatform } from '../../oci/platform.js';
+import { TrowelError } from '../../oci/error.js';
+import { buildStageGraph, parseContainerfile } from '../../parser/index.js';
+import { isMounted, mountContainer, unmountContainer } from '../mount.js';
+import { createWorkingContainer, removeWorkingContainer } from '../working-container.js';
+import { resolveBaseImage } from './base-image.js';
+import { loadBuildInputs } from './build-context.js';
+import { CacheIndex } from './cache-index.js';
+import { BuildCancelledError } from './errors.js';
+import { resolveBuildOptions, type BuildOptions } from './options.js';
+import { runScheduled } from './scheduler.js';
+import { ContentMemo } from './source-digest.js';
+import { runStage, type BuildSession } from './stage.js';
+
+/** What a build produced. */
+export interface BuildResult {
+  /** The final image's id (hex of its config digest). */
+  imageId: string;
+  /** The names it was given (normalized). */
+  names: string[];
+}
+
+/**
+ * Builds an image.
+ * @throws BuildInputError (missing context or Containerfile), ContainerfileError (syntax, with
+ *   file:line:col), InvalidArgumentError (unknown --target, bad flag values), BuildStepError
+ *   (a step failed; a failed RUN carries the command's exit status), BuildCancelledError.
+ */
+export async function build(store: Store, input: BuildOptions): Promise<BuildResult> {
+  const o = resolveBuildOptions(input);
+  o.tags = o.tags.map((t) => normalizeImageName(t));
+  const inputs = await loadBuildInputs({ contextDir: o.contextDir, containerfiles: o.containerfiles, ...(o.ignoreFile !== undefined ? { ignoreFile: o.ignoreFile } : {}) });
+  const parsed = parseContainerfile(inputs.text, { filename: inputs.filename });
+  const graph = buildStageGraph(parsed, {
+    ...(o.target !== undefined ? { target: o.target } : {}),
+    buildArgs: o.buildArgs,
+    platforms: { build: hostPlatform() },
+  });
+  for (const w of graph.warnings) o.warn(w.message);
+
+  // Stages stop after their current step once the build is aborted (by the caller or a failure).
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(o.signal?.reason ?? 'interrupted');
+  if (o.signal?.aborted) onOuterAbort();
+  o.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  o.signal = controller.signal;
+
+  const results = new Map<number, string>();
+  const roots = new Map<string, Promise<string>>();
+  const mountedForReading: string[] = [];
+  const session: BuildSession = {
+    store,
+    options: o,
+    inputs,
+    parsed,
+    graph,
+    ...(o.layers ? { cache: new CacheIndex(store) } : {}),
+    memo: new ContentMemo(),
+    stageImage: async (index) => {
+      const id = results.get(index);
+      if (id === undefined) throw new TrowelError('BUILD_ORDER', `build stage ${index}: used before it was built`);
+      return id;
+    },
+    rootOf: (from) => {
+      let p = roots.get(from);
+      if (!p) {
+        p = (async () => {
+          const stage = /^\d+$/.test(from) ? Number(from) : parsed.stages.find((s) => s.name === from.toLowerCase())?.index;
+          const imageId = stage !== undefined && stage < parsed.stages.length
+            ? await session.stageImage(stage)
+            : (await resolveBaseImage(store, from, { policy: o.pull, log: o.progress })).id;
+          const c = await createWorkingContainer(store, { image: imageId });
+          session.containers.add(c.id);
+          const root = mountContainer(store, c);
+          mountedForReading.push(root);
+          return root;
+        })();
+        roots.set(from, p);
+      }
+      return p;
+    },
+    containers: new Set(),
+    intermediateImages: new Set(),
+  };
+
+  const order = graph.order;
+  const finalIndex = graph.target;
+  let ok = false;
+  try {
+    await runScheduled(
+      order.map((i) => ({ index: i, dependsOn: graph.stages[i]!.dependsOn })),
+      o.jobs,
+      async (index) => {
+        const r = await runStage(session, index, order.indexOf(index) + 1, order.length, index === finalIndex);
+        results.set(index, r.imageId);
+        return r;
+      },
+      (reason) => controller.abort(reason instanceof Error ? reason.message : String(reason)),
+    );
+    ok = true;
+  } catch (e) {
+    if (input.signal?.aborted && !(e instanceof BuildCancelledError)) throw new BuildCancelledError(String(input.signal.reason ?? 'interrupted'));
+    throw e;
+  } finally {
+    o.signal = input.signal;
+    input.signal?.removeEventListener('abort', onOuterAbort);
+    for (const m of mountedForReading) if (isMounted(m)) unmountContainer(m);
+    if (ok ? o.rm : o.forceRm) {
+      for (const id of session.containers) {
+        try {
+          await removeWorkingContainer(store, id);
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+    if (!o.layers) await dropIntermediateImages(store, session.intermediateImages, results.get(finalIndex));
+  }
+  const imageId = results.get(finalIndex)!;
+  for (const t of o.tags) o.progress(`Successfully tagged ${t}`);
+  return { imageId, names: o.tags };
+}
+
+/** Removes unnamed stage images nothing else uses (buildah keeps none without --layers). */
+async function dropIntermediateImages(store: Store, ids: Set<string>, keep: string | undefined): Promise<void> {
+  for (const id of ids) {
+    if (id === keep) continue;
+    const img = store.images().find((i) => i.id === id);
+    if (!img || img.names.length > 0) continue;
+    try {
+      await removeImage(store, id);
+    } catch {
+      /* still used by something: it stays */
+    }
+  }
+}

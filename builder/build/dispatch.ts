@@ -1,0 +1,236 @@
+/**
+ * Instruction dispatch: one exhaustive `switch` over the instruction kinds. Metadata goes to
+ * config-step.ts; WORKDIR also creates its directory; RUN runs in the working container
+ * through builder/run; COPY/ADD copy from the context (ignore file applied), an earlier stage or
+ * an image, or heredoc bodies. `stepInputs` digests what a step reads before it runs (the cache
+ * key's inputs and the history's `file:` token).
+ */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerRecord } from '../../storage/records.js';
+import { NotImplementedError, TrowelError } from '../../oci/error.js';
+import { resolveRunCommand, type AddInstruction, type CopyInstruction, type Instruction, type RunInstruction, type StageVariables } from '../../parser/index.js';
+import { copyIntoRoot, type CopyOptions } from '../copy.js';
+import { parseChmod } from '../copy-into-container.js';
+import { isMounted, mountContainer, unmountContainer } from '../mount.js';
+import { resolveInRoot } from '../root-path.js';
+import { resolveUser } from '../user-lookup.js';
+import { runInWorkingContainer } from '../run/run-step.js';
+import { storeRunContext, storeRunTarget } from '../run/store-target.js';
+import { applyConfigInstruction, type ConfigState } from './config-step.js';
+import { runMountSpecs } from './run-mounts.js';
+import { digestSources } from './source-digest.js';
+import { contentToken, hashParts } from './history.js';
+import type { BuildSession } from './stage.js';
+
+/** What a step needs from the stage executing it. */
+export interface StepServices {
+  session: BuildSession;
+  state: ConfigState;
+  vars: StageVariables;
+  /** The stage's working container, created on first use. */
+  ensureContainer: () => Promise<ContainerRecord>;
+  /** Writes the stage's config (and `extra` fields) into the container record. */
+  saveConfig: (c: ContainerRecord, extra?: Partial<ContainerRecord>) => Promise<ContainerRecord>;
+}
+
+/** What a step reads, digested before it runs. */
+export interface StepInputs {
+  /** Digests for the cache key (empty when the instruction text says it all). */
+  digests: string[];
+  /** For COPY/ADD: the history token (`file:<sha256>`, `dir:…`, `multi:…`). */
+  token?: string;
+}
+
+/** A RUN whose command exited non-zero; `exitCode` is the command's status. */
+export class RunFailedError extends TrowelError {
+  constructor(status: number, signal?: string | number) {
+    super('RUN_FAILED', signal !== undefined ? `while running runtime: killed by signal ${signal}` : `while running runtime: exit status ${status}`, { exitCode: status || 125 });
+  }
+}
+
+function isRemote(source: string): boolean {
+  return /^https?:\/\//i.test(source) || /^git@/.test(source);
+}
+
+function checkSupported(step: CopyInstruction | AddInstruction): void {
+  if (step.exclude.length > 0) throw new NotImplementedError(`${step.kind.toUpperCase()} --exclude`);
+  if (step.kind === 'copy' && step.parents) throw new NotImplementedError('COPY --parents');
+  if (step.sources.some(isRemote)) throw new NotImplementedError(`${step.kind.toUpperCase()} from a URL or git repository`);
+}
+
+/** Digests a step's inputs (COPY/ADD sources; nothing for the others). */
+export async function stepInputs(svc: StepServices, step: Instruction): Promise<StepInputs> {
+  if (step.kind !== 'copy' && step.kind !== 'add') return { digests: [] };
+  checkSupported(step);
+  const { session } = svc;
+  const parts: string[] = [];
+  let kind: 'file' | 'dir' | 'multi' = 'multi';
+  if (step.sources.length > 0) {
+    const from = step.kind === 'copy' ? step.from : undefined;
+    const root = from !== undefined ? await session.rootOf(from) : session.inputs.contextDir;
+    const ignore = from === undefined ? session.inputs.ignore : undefined;
+    const d = await digestSources(root, step.sources, session.memo, ignore ? (rel) => ignore.matches(rel) : undefined);
+    parts.push(d.digest);
+    kind = step.inline.length === 0 ? d.kind : 'multi';
+  }
+  for (const h of step.inline) parts.push(hashParts([h.name, h.content]));
+  if (step.sources.length === 0 && step.inline.length === 1) kind = 'file';
+  const digest = parts.length === 1 ? parts[0]! : hashParts(parts);
+  return { digests: [digest], token: contentToken(kind, digest) };
+}
+
+/** Runs one expanded instruction in the stage. `original` is the instruction before expansion. */
+export async function dispatchStep(svc: StepServices, step: Instruction, original: Instruction, _inputs: StepInputs): Promise<void> {
+  switch (step.kind) {
+    case 'from':
+      throw new TrowelError('CONTAINERFILE_SYNTAX', 'FROM cannot be an ONBUILD trigger');
+    case 'env':
+    case 'label':
+    case 'expose':
+    case 'user':
+    case 'volume':
+    case 'stopsignal':
+    case 'healthcheck':
+    case 'onbuild':
+    case 'shell':
+    case 'cmd':
+    case 'entrypoint':
+    case 'maintainer':
+    case 'arg':
+      applyConfigInstruction(svc.state, step);
+      return;
+    case 'workdir':
+      applyConfigInstruction(svc.state, step);
+      await makeWorkdir(svc, svc.state.config.config?.WorkingDir ?? '/');
+      return;
+    case 'run':
+      await runStep(svc, step, original as RunInstruction);
+      return;
+    case 'copy':
+    case 'add':
+      await copyStep(svc, step);
+      return;
+    default: {
+      const never: never = step;
+      return never;
+    }
+  }
+}
+
+/** Mounts the stage's container for `fn`, unmounting afterwards unless it was mounted before. */
+async function withMountedRoot<T>(svc: StepServices, fn: (root: string) => Promise<T> | T): Promise<T> {
+  const { store } = svc.session;
+  const c = await svc.ensureContainer();
+  const merged = store.containerPaths(c.id).merged;
+  const mountedHere = !isMounted(merged);
+  const root = mountContainer(store, c);
+  try {
+    return await fn(root);
+  } finally {
+    if (mountedHere) unmountContainer(merged);
+  }
+}
+
+/** WORKDIR creates its directory (root-owned, 0755) when missing, as buildah does. */
+async function makeWorkdir(svc: StepServices, dir: string): Promise<void> {
+  await withMountedRoot(svc, (root) => {
+    const host = resolveInRoot(root, dir, { followLast: true, createParents: true });
+    mkdirSync(host, { recursive: true, mode: 0o755 });
+  });
+}
+
+async function runStep(svc: StepServices, step: RunInstruction, original: RunInstruction): Promise<void> {
+  const { session, state, vars } = svc;
+  const { store, options: o } = session;
+  const c = await svc.saveConfig(await svc.ensureContainer());
+  const resolved = resolveRunCommand({ ...step, command: original.command, heredocs: original.heredocs }, state.shell);
+  const workingDir = state.config.config?.WorkingDir || '/';
+  const mounts = await runMountSpecs(step.mounts, {
+    contextDir: session.inputs.contextDir,
+    rootOf: session.rootOf,
+    secrets: o.secrets,
+    workingDir,
+  });
+  let scriptDir: string | undefined;
+  let argv: string[];
+  if (resolved.kind === 'script') {
+    // A heredoc with a shebang is a script file, as BuildKit runs it: /dev/pipes/<name>.
+    mkdirSync(store.tmpDir, { recursive: true });
+    scriptDir = mkdtempSync(join(store.tmpDir, 'build-script-'));
+    const path = join(scriptDir, resolved.name);
+    writeFileSync(path, resolved.content);
+    chmodSync(path, 0o755);
+    chmodSync(scriptDir, 0o755);
+    mounts.push(`type=bind,source=${scriptDir},target=/dev/pipes,ro=true`);
+    argv = [`/dev/pipes/${resolved.name}`];
+  } else {
+    argv = resolved.argv;
+  }
+  try {
+    const network = step.network === undefined || step.network === 'default' ? o.network : step.network;
+    const outcome = await runInWorkingContainer(storeRunTarget(store, c), {
+      argv,
+      env: vars.runEnv(),
+      network,
+      volumes: o.volumes,
+      mounts,
+      capAdd: o.capAdd,
+      capDrop: o.capDrop,
+      ulimits: o.ulimits,
+      isolation: o.isolation,
+      stdio: o.runOutput === 'ignore' ? 'ignore' : ['ignore', 'inherit', 'inherit'],
+      forwardSignals: true,
+    }, storeRunContext(store, o.driver));
+    if (outcome.exitCode !== 0 || outcome.signal !== undefined) throw new RunFailedError(outcome.exitCode, outcome.signal);
+  } finally {
+    if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
+  }
+}
+
+async function copyStep(svc: StepServices, step: CopyInstruction | AddInstruction): Promise<void> {
+  checkSupported(step);
+  const { session, state } = svc;
+  const { store } = session;
+  const from = step.kind === 'copy' ? step.from : undefined;
+  const sourceRoot = from !== undefined ? await session.rootOf(from) : session.inputs.contextDir;
+  const ignore = from === undefined ? session.inputs.ignore : undefined;
+  let inlineDir: string | undefined;
+  if (step.inline.length > 0) {
+    mkdirSync(store.tmpDir, { recursive: true });
+    inlineDir = mkdtempSync(join(store.tmpDir, 'build-heredoc-'));
+    for (const h of step.inline) writeFileSync(join(inlineDir, h.name), h.content, { mode: 0o644 });
+  }
+  try {
+    await withMountedRoot(svc, async (root) => {
+      const base: Omit<CopyOptions, 'sources' | 'contextDir'> = {
+        dest: step.destination,
+        confineToContext: true,
+        workingDir: state.config.config?.WorkingDir || '/',
+        // COPY --from and heredocs never extract; ADD of a local archive does.
+        extractArchives: step.kind === 'add',
+      };
+      if (step.chown !== undefined) {
+        const u = resolveUser(root, step.chown);
+        base.owner = { uid: u.uid, gid: u.gid };
+      }
+      if (step.chmod !== undefined) base.chmod = parseChmod(step.chmod);
+      const several = step.sources.length + step.inline.length > 1;
+      const dest = several && !base.dest.endsWith('/') ? `${base.dest}/` : base.dest;
+      if (step.sources.length > 0) {
+        await copyIntoRoot(root, {
+          ...base,
+          dest,
+          sources: step.sources,
+          contextDir: sourceRoot,
+          ...(ignore ? { exclude: (rel: string) => ignore.matches(rel), excludeHasExceptions: ignore.hasExceptions } : {}),
+        });
+      }
+      if (inlineDir) {
+        await copyIntoRoot(root, { ...base, dest, extractArchives: false, sources: step.inline.map((h) => h.name), contextDir: inlineDir });
+      }
+    });
+  } finally {
+    if (inlineDir) rmSync(inlineDir, { recursive: true, force: true });
+  }
+}

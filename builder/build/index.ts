@@ -1,0 +1,8 @@
+/**
+ * builder/build/: executes a Containerfile's stage graph (`trowel bud`). See README.md.
+ */
+export { build, type BuildResult } from './build.js';
+export { resolveBuildOptions, type BuildOptions, type ContainerfileInput, type PullPolicy, type ResolvedBuildOptions } from './options.js';
+export { BuildStepError, BuildCancelledError, BuildInputError, type StepLocation } from './errors.js';
+export { BaseImageError } from './base-image.js';
+export { RunFailedError } from './dispatch.js';

@@ -1,0 +1,120 @@
+/**
+ * What a build is asked to do: the options of `build()` (the CLI fills them from buildah's
+ * flags) with their defaults filled in one place.
+ */
+import { cpus } from 'node:os';
+import type { Compression, ManifestFormat } from '../../oci/media-types.js';
+import type { StorageDriverConfig } from '../run/storage-driver.js';
+
+/** `--pull` policies, as buildah names them. */
+export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
+
+/** A Containerfile to build: a path, or text read from stdin (`-f -`). */
+export type ContainerfileInput = { path: string } | { text: string; name: string };
+
+/** The options of {@link build}. Only `contextDir` is required. */
+export interface BuildOptions {
+  /** The build context directory (COPY sources are confined to it). */
+  contextDir: string;
+  /** `-f`: default `Containerfile`, else `Dockerfile`, in the context. Several are concatenated. */
+  containerfiles?: ContainerfileInput[];
+  /** `-t`: names for the final image (normalized like buildah: short names under localhost/). */
+  tags?: string[];
+  /** The tags as the user wrote them (the `COMMIT` line shows the first); default `tags`. */
+  tagsAsGiven?: string[];
+  /** `--build-arg` values. */
+  buildArgs?: Record<string, string>;
+  /** `--target`: the stage to stop at. */
+  target?: string;
+  /** `--layers`: commit each step and reuse cached steps. */
+  layers?: boolean;
+  /** `--no-cache`: with layers, never reuse a cached step (results are still recorded). */
+  noCache?: boolean;
+  /** `--squash`: the final image has one layer. */
+  squash?: boolean;
+  format?: ManifestFormat;
+  compression?: Compression;
+  /** `--label`, `--annotation`, `--env` (`KEY=VALUE`; `KEY-` removes), applied to the final image. */
+  labels?: string[];
+  annotations?: string[];
+  env?: string[];
+  /** `--unsetenv`, `--unsetlabel`: removed from the final image. */
+  unsetEnv?: string[];
+  unsetLabels?: string[];
+  /** `--timestamp` / `--source-date-epoch`: Unix seconds for every time the image records. */
+  timestamp?: number;
+  omitHistory?: boolean;
+  pull?: PullPolicy;
+  /** RUN settings shared by every step. */
+  isolation?: string;
+  network?: string;
+  volumes?: string[];
+  capAdd?: string[];
+  capDrop?: string[];
+  ulimits?: string[];
+  /** `--secret id=ID,src=PATH`, by id: host paths RUN --mount=type=secret may bind. */
+  secrets?: Record<string, string>;
+  /** Stages run at the same time at most (default: the number of CPUs). */
+  jobs?: number;
+  /** `--rm`: remove working containers after a successful build (default true). */
+  rm?: boolean;
+  /** `--force-rm`: remove them after a failed one too (default true, so nothing is left behind). */
+  forceRm?: boolean;
+  /** `--ignorefile`. */
+  ignoreFile?: string;
+  /** The storage driver RUN mounts with. */
+  driver: StorageDriverConfig;
+  /** Receives progress lines (`STEP 1/3: FROM …`); default: nothing is printed. */
+  progress?: (line: string) => void;
+  /** Receives warnings (unused build args, settings the format cannot carry). */
+  warn?: (message: string) => void;
+  /** RUN output: inherit trowel's stdio (default) or discard it (`-q` keeps it, as buildah). */
+  runOutput?: 'inherit' | 'ignore';
+  /** Aborting stops the build after the current step, cleaning up as for a failure. */
+  signal?: AbortSignal;
+}
+
+/** Options with every default filled in. */
+export type ResolvedBuildOptions = Required<Omit<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal'>>
+  & Pick<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal'>;
+
+/** Fills the defaults (buildah's): no layers, oci format, uncompressed local layers, pull missing. */
+export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
+  return {
+    contextDir: o.contextDir,
+    containerfiles: o.containerfiles ?? [],
+    tags: o.tags ?? [],
+    tagsAsGiven: o.tagsAsGiven ?? o.tags ?? [],
+    buildArgs: o.buildArgs ?? {},
+    ...(o.target !== undefined ? { target: o.target } : {}),
+    layers: o.layers ?? false,
+    noCache: o.noCache ?? false,
+    squash: o.squash ?? false,
+    format: o.format ?? 'oci',
+    compression: o.compression ?? 'none',
+    labels: o.labels ?? [],
+    annotations: o.annotations ?? [],
+    env: o.env ?? [],
+    unsetEnv: o.unsetEnv ?? [],
+    unsetLabels: o.unsetLabels ?? [],
+    ...(o.timestamp !== undefined ? { timestamp: o.timestamp } : {}),
+    omitHistory: o.omitHistory ?? false,
+    pull: o.pull ?? 'missing',
+    isolation: o.isolation ?? 'oci',
+    network: o.network ?? 'host',
+    volumes: o.volumes ?? [],
+    capAdd: o.capAdd ?? [],
+    capDrop: o.capDrop ?? [],
+    ulimits: o.ulimits ?? [],
+    secrets: o.secrets ?? {},
+    jobs: Math.max(1, o.jobs ?? cpus().length),
+    rm: o.rm ?? true,
+    forceRm: o.forceRm ?? true,
+    ...(o.ignoreFile !== undefined ? { ignoreFile: o.ignoreFile } : {}),
+    driver: o.driver,
+    progress: o.progress ?? (() => {}),
+    warn: o.warn ?? (() => {}),
+    runOutput: o.runOutput ?? 'inherit',
+    ...(o.signal !== undefined ? { signal: o.signal } : {}),
+  };
+}

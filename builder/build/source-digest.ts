@@ -1,0 +1,81 @@
+/**
+ * Digests of COPY/ADD sources, computed before copying: over each entry's relative path, type,
+ * mode, owner-independent metadata and content (never mtime), in sorted order. File contents
+ * are hashed once per (device, inode, size, mtime, ctime): a memo keyed by stat data means an
+ * unchanged file is not read again. The digest is both the cache input of the step and the
+ * `file:`/`dir:` token of its history entry.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { join, relative } from 'node:path';
+import { expandGlob, hasGlobMeta } from '../glob.js';
+
+/** Remembers file content digests by stat data (one per build, or persisted by the caller). */
+export class ContentMemo {
+  readonly entries = new Map<string, string>();
+
+  static key(st: Stats): string {
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  }
+
+  async fileDigest(path: string, st: Stats): Promise<string> {
+    const k = ContentMemo.key(st);
+    const known = this.entries.get(k);
+    if (known) return known;
+    const h = createHash('sha256');
+    for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+    const d = h.digest('hex');
+    this.entries.set(k, d);
+    return d;
+  }
+}
+
+/** The result of {@link digestSources}. */
+export interface SourceDigest {
+  /** sha256 hex over every entry. */
+  digest: string;
+  /** `file` for one regular file, `dir` for one directory, `multi` otherwise (buildah's tokens). */
+  kind: 'file' | 'dir' | 'multi';
+}
+
+/**
+ * Digests sources (relative to `root`, globs allowed) as COPY would take them, skipping what
+ * `exclude` rejects. Missing sources are simply absent from the digest (the copy itself reports
+ * them); nothing outside `root` is read, since paths are only joined under it and links are not
+ * followed.
+ */
+export async function digestSources(root: string, sources: readonly string[], memo: ContentMemo, exclude?: (rel: string) => boolean): Promise<SourceDigest> {
+  const h = createHash('sha256');
+  const tops: Stats[] = [];
+  const visit = async (abs: string): Promise<void> => {
+    const rel = relative(root, abs);
+    if (rel.startsWith('..')) return;
+    let st: Stats;
+    try {
+      st = lstatSync(abs);
+    } catch {
+      return;
+    }
+    const excluded = exclude?.(rel) ?? false;
+    if (!excluded || st.isDirectory()) {
+      h.update(`${rel}\0${st.mode}\0`);
+      if (st.isFile()) h.update(`${st.size}\0${await memo.fileDigest(abs, st)}\0`);
+      else if (st.isSymbolicLink()) h.update(`${readlinkSync(abs)}\0`);
+    }
+    if (st.isDirectory()) for (const name of readdirSync(abs).sort()) await visit(join(abs, name));
+  };
+  for (const source of sources) {
+    const matches = hasGlobMeta(source) ? expandGlob(root, source).map((m) => join(root, m)) : [join(root, source)];
+    for (const m of matches) {
+      try {
+        tops.push(lstatSync(m));
+      } catch {
+        /* reported by the copy */
+      }
+      h.update(`source\0${source}\0`);
+      await visit(m);
+    }
+  }
+  const kind = tops.length === 1 ? (tops[0]!.isDirectory() ? 'dir' : 'file') : 'multi';
+  return { digest: h.digest('hex'), kind };
+}

@@ -1,0 +1,286 @@
+/**
+ * Executes one stage of a build: resolves its base, replays the base's ONBUILD triggers, walks
+ * the instructions (expanding each with the stage's ARG/ENV state and dispatching it), and
+ * commits. Without `--layers` the stage is one working container and one commit whose history
+ * has an entry per instruction (buildah's shape); with `--layers` every step is committed and
+ * looked up in the cache first.
+ */
+import type { Store } from '../../storage/store.js';
+import type { ContainerRecord } from '../../storage/records.js';
+import type { HistoryEntry, ImageConfig } from '../../oci/image-config.js';
+import { TrowelError } from '../../oci/error.js';
+import {
+  expandInstruction, parseOnbuildTriggers, StageVariables,
+  type Instruction, type ParsedContainerfile, type StageGraph,
+} from '../../parser/index.js';
+import { commitContainer } from '../commit.js';
+import { tagImage } from '../../storage/image-ops.js';
+import { applyConfigChanges } from '../config-edit.js';
+import { createWorkingContainer, getContainer, removeWorkingContainer, scratchConfig, updateContainer } from '../working-container.js';
+import { resolveBaseImage } from './base-image.js';
+import type { BuildInputs } from './build-context.js';
+import { stepKey, type CacheIndex } from './cache-index.js';
+import { DEFAULT_SHELL, type ConfigState } from './config-step.js';
+import { dispatchStep, stepInputs, type StepServices } from './dispatch.js';
+import { BuildCancelledError, BuildStepError } from './errors.js';
+import { createdBy } from './history.js';
+import type { ResolvedBuildOptions } from './options.js';
+import { StageProgress } from './progress.js';
+import type { ContentMemo } from './source-digest.js';
+
+/** What every stage of one build shares. */
+export interface BuildSession {
+  store: Store;
+  options: ResolvedBuildOptions;
+  inputs: BuildInputs;
+  parsed: ParsedContainerfile;
+  graph: StageGraph;
+  cache?: CacheIndex;
+  memo: ContentMemo;
+  /** The image a stage produced (waits for it). */
+  stageImage: (index: number) => Promise<string>;
+  /** The mounted root of a stage (by name or index) or an image, for COPY --from and RUN --mount from=. */
+  rootOf: (from: string) => Promise<string>;
+  /** Containers this build created, removed at the end per --rm/--force-rm. */
+  containers: Set<string>;
+  /** Images a stage made that nothing names (removed at the end when not caching). */
+  intermediateImages: Set<string>;
+}
+
+/** The result of a stage: the image it committed. */
+export interface StageResult {
+  imageId: string;
+}
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+const METADATA_KINDS = new Set(['env', 'label', 'expose', 'user', 'volume', 'stopsignal', 'healthcheck', 'onbuild', 'shell', 'cmd', 'entrypoint', 'maintainer', 'arg']);
+
+function nowIso(timestamp: number | undefined): string {
+  return (timestamp !== undefined ? new Date(timestamp * 1000) : new Date()).toISOString();
+}
+
+/** The base as an image id (`undefined` for scratch) and the name history comments use. */
+async function resolveBase(session: BuildSession, index: number, progress: StageProgress): Promise<{ imageId?: string; name?: string }> {
+  const g = session.graph.stages[index]!;
+  switch (g.base.kind) {
+    case 'scratch':
+      return {};
+    case 'stage':
+      return { imageId: await session.stageImage(g.base.index) };
+    case 'image': {
+      const img = await resolveBaseImage(session.store, g.base.reference, {
+        policy: session.options.pull,
+        ...(g.platform !== undefined ? { platform: g.platform } : {}),
+        log: (l) => progress.line(l),
+      });
+      return { imageId: img.id, name: img.names[0] ?? img.id };
+    }
+    default: {
+      const never: never = g.base;
+      return never;
+    }
+  }
+}
+
+/** Options the final stage applies from the command line (--label, --env, --annotation, --unset…). */
+function finalChanges(config: ImageConfig, annotations: Record<string, string>, o: ResolvedBuildOptions): { config: ImageConfig; annotations: Record<string, string> } {
+  const next = applyConfigChanges(config, annotations, {
+    ...(o.labels.length ? { labels: o.labels } : {}),
+    ...(o.annotations.length ? { annotations: o.annotations } : {}),
+    ...(o.env.length ? { env: o.env } : {}),
+  });
+  const c = (next.config.config ??= {});
+  if (o.unsetEnv.length) c.Env = (c.Env ?? []).filter((e) => !o.unsetEnv.includes(e.split('=')[0]!));
+  if (o.unsetLabels.length && c.Labels) for (const l of o.unsetLabels) delete c.Labels[l];
+  return next;
+}
+
+/**
+ * Runs stage `index` to its image.
+ * @throws BuildStepError naming the instruction at fault; BuildCancelledError when aborted.
+ */
+export async function runStage(session: BuildSession, index: number, position: number, stageCount: number, isFinal: boolean): Promise<StageResult> {
+  const { store, options: o, parsed, graph } = session;
+  const stage = parsed.stages[index]!;
+  const file = parsed.filename;
+  const progress = new StageProgress(o.progress, position, stageCount, stage.instructions.length + 1);
+  const where = (i: Instruction) => ({ file, line: i.range.start.line, text: i.original });
+  const checkAbort = () => {
+    if (o.signal?.aborted) throw new BuildCancelledError(String(o.signal.reason ?? 'interrupted'));
+  };
+
+  progress.step(1, stage.from.original.replace(/\n[\s\S]*$/, ''));
+  let base: { imageId?: string; name?: string };
+  try {
+    base = await resolveBase(session, index, progress);
+  } catch (e) {
+    if (e instanceof TrowelError && !(e instanceof BuildStepError) && !(e instanceof BuildCancelledError)) throw new BuildStepError(where(stage.from), e.message, { code: e.code });
+    throw e;
+  }
+  checkAbort();
+
+  // The working container is made lazily: with --layers, cached steps need none.
+  let container: ContainerRecord | undefined;
+  let currentImage = base.imageId;
+  const baseConfig = currentImage ? store.readConfig(store.images().find((i) => i.id === currentImage)!) : undefined;
+  const state: ConfigState = { config: structuredClone(baseConfig ?? scratchConfig()), shell: [...(baseConfig?.config?.Shell ?? DEFAULT_SHELL)], cmdSet: false };
+  // Like buildah (and Docker), a stage whose base sets no PATH gets the default one first.
+  const env = (state.config.config ??= {}).Env ?? [];
+  if (!env.some((e) => e.startsWith('PATH='))) state.config.config.Env = [DEFAULT_PATH, ...env];
+  let annotations: Record<string, string> = {};
+  const vars = new StageVariables({
+    globalArgs: new Map(Object.entries(graph.globalArgs)),
+    buildArgs: o.buildArgs,
+    baseEnv: state.config.config.Env ?? [],
+  });
+
+  const ensureContainer = async (): Promise<ContainerRecord> => {
+    if (container) return container;
+    const c = await createWorkingContainer(store, { image: currentImage ?? 'scratch' });
+    session.containers.add(c.id);
+    container = c;
+    annotations = { ...c.annotations };
+    return c;
+  };
+  const saveConfig = async (c: ContainerRecord, extra: Partial<ContainerRecord> = {}): Promise<ContainerRecord> => {
+    container = await updateContainer(store, c.id, (r) => {
+      r.config = structuredClone(state.config);
+      r.annotations = { ...annotations };
+      Object.assign(r, extra);
+    });
+    return container;
+  };
+  const services: StepServices = {
+    session,
+    state,
+    ensureContainer,
+    saveConfig,
+    vars,
+  };
+
+  // ONBUILD triggers of the base run first, as if written right after FROM; the image built
+  // here does not inherit them.
+  const triggers = parseOnbuildTriggers(baseConfig?.config?.OnBuild ?? [], { filename: `${base.name ?? 'base'} ONBUILD` });
+  if (state.config.config?.OnBuild) delete state.config.config.OnBuild;
+  const steps: { instruction: Instruction; trigger: boolean }[] = [
+    ...triggers.map((instruction) => ({ instruction, trigger: true })),
+    ...stage.instructions.map((instruction) => ({ instruction, trigger: false })),
+  ];
+
+  const pendingHistory: HistoryEntry[] = [];
+  let parentKey = stepKey('', `FROM ${currentImage ?? 'scratch'} ${graph.stages[index]!.platform ?? ''}`, []);
+  let stepNumber = 1;
+  for (let s = 0; s < steps.length; s++) {
+    const { instruction, trigger } = steps[s]!;
+    const last = s === steps.length - 1;
+    checkAbort();
+    if (!trigger) progress.step(++stepNumber, instruction.original.replace(/\n[\s\S]*$/, ''));
+    let step: Instruction;
+    try {
+      step = expandInstruction(instruction, vars.expansionEnv(), { filename: file, escape: parsed.escape });
+    } catch (e) {
+      if (e instanceof TrowelError) throw new BuildStepError(where(instruction), e.message, { code: e.code });
+      throw e;
+    }
+    const argsBefore = new Map(vars.argValues());
+    vars.apply(step);
+    try {
+      const inputs = await stepInputs(services, step);
+      const historyText = createdBy(step.kind === 'run' ? instruction : step, argsBefore, inputs.token);
+      if (o.layers) {
+        const key = stepKey(parentKey, step, [...inputs.digests, ...(step.kind === 'run' ? vars.runEnv() : []), ...(last && isFinal ? finalFlagInputs(o) : [])]);
+        parentKey = key;
+        const hit = o.noCache ? undefined : session.cache?.lookup(key);
+        if (hit) {
+          progress.usingCache(hit);
+          progress.produced(hit);
+          if (container) {
+            await removeWorkingContainer(store, container.id);
+            session.containers.delete(container.id);
+            container = undefined;
+          }
+          currentImage = hit;
+          const cfg = store.readConfig(store.images().find((i) => i.id === hit)!);
+          state.config = structuredClone(cfg);
+          continue;
+        }
+        const c = await ensureContainer();
+        await dispatchStep(services, step, instruction, inputs);
+        if (last && isFinal) {
+          ({ config: state.config, annotations } = finalChanges(state.config, annotations, o));
+        }
+        await saveConfig(c, { createdBy: historyText, historyComment: `FROM ${currentImage ? (base.imageId === currentImage && base.name ? base.name : currentImage.slice(0, 12)) : 'scratch'}` });
+        const image = await commitContainer(store, c.id, {
+          names: last && isFinal ? o.tags : [],
+          format: o.format,
+          compression: o.compression,
+          skipEmptyLayer: METADATA_KINDS.has(step.kind) || step.kind === 'workdir',
+          omitHistory: false,
+          ...(o.timestamp !== undefined ? { timestamp: o.timestamp } : {}),
+          ...(last && isFinal && o.squash ? { squash: true } : {}),
+          warn: o.warn,
+        });
+        session.cache?.record(key, image.id);
+        currentImage = image.id;
+        state.config = structuredClone(store.readConfig(image));
+        container = getContainer(store, c.id);
+        if (!(last && isFinal)) progress.produced(image.id);
+        continue;
+      }
+      await ensureContainer();
+      await dispatchStep(services, step, instruction, inputs);
+      pendingHistory.push({ created: nowIso(o.timestamp), created_by: historyText, empty_layer: true });
+    } catch (e) {
+      if (e instanceof BuildStepError || e instanceof BuildCancelledError) throw e;
+      if (e instanceof TrowelError) throw new BuildStepError(where(instruction), e.message, { code: e.code, exitCode: e.exitCode });
+      throw e;
+    }
+  }
+
+  if (o.layers) {
+    if (!currentImage) {
+      // `FROM scratch` alone: commit the empty container.
+      const c = await ensureContainer();
+      await saveConfig(c);
+      currentImage = (await commitContainer(store, c.id, { names: isFinal ? o.tags : [], format: o.format, compression: o.compression, skipEmptyLayer: true, ...(o.timestamp !== undefined ? { timestamp: o.timestamp } : {}) })).id;
+    } else if (isFinal && o.tags.length > 0) {
+      await tagImage(store, currentImage, o.tags);
+    }
+    if (isFinal) {
+      progress.commit(o.tagsAsGiven[0]);
+      progress.produced(currentImage);
+    }
+    return { imageId: currentImage };
+  }
+
+  // One commit for the whole stage: the last step's entry is the commit's own.
+  const c = await ensureContainer();
+  const lastEntry = pendingHistory.pop();
+  state.config.history = [...(state.config.history ?? []), ...pendingHistory];
+  if (isFinal) ({ config: state.config, annotations } = finalChanges(state.config, annotations, o));
+  await saveConfig(c, {
+    createdBy: lastEntry?.created_by ?? '/bin/sh',
+    ...(base.name ? { historyComment: `FROM ${base.name}` } : {}),
+  });
+  checkAbort();
+  if (isFinal) progress.commit(o.tagsAsGiven[0]);
+  const image = await commitContainer(store, c.id, {
+    names: isFinal ? o.tags : [],
+    format: o.format,
+    compression: o.compression,
+    omitHistory: isFinal && o.omitHistory,
+    ...(isFinal && o.squash ? { squash: true } : {}),
+    ...(o.timestamp !== undefined ? { timestamp: o.timestamp } : {}),
+    warn: o.warn,
+  });
+  if (!isFinal) session.intermediateImages.add(image.id);
+  else progress.produced(image.id);
+  return { imageId: image.id };
+}
+
+/** What the final step's key must also cover: the command-line config edits. */
+function finalFlagInputs(o: ResolvedBuildOptions): string[] {
+  return [JSON.stringify({ l: o.labels, a: o.annotations, e: o.env, ue: o.unsetEnv, ul: o.unsetLabels, s: o.squash, f: o.format })];
+}
+

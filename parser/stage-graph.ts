@@ -167,6 +167,13 @@ export function buildStageGraph(parsed: ParsedContainerfile, options: StageGraph
         throw e;
       }
     };
+    // A base stage's ONBUILD triggers run first in this stage; their COPY --from and mount
+    // from= are this stage's dependencies (resolved as written: they run before any ARG here).
+    if (base.kind === 'stage') {
+      for (const i of parsed.stages[base.index]!.instructions) {
+        if (i.kind === 'onbuild') collectEdges(i.trigger, stage, edges, resolveFromRef);
+      }
+    }
     for (const i of stage.instructions) {
       if (i.kind === 'arg' || i.kind === 'env') {
         vars.apply(expandInstruction(i, vars.expansionEnv(), { filename: file, escape: parsed.escape }));

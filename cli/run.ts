@@ -26,6 +26,9 @@ interface Args extends GlobalArgs {
   volume: string[];
   workingdir?: string;
   'add-host': string[];
+  device: string[];
+  'no-hosts'?: boolean;
+  'no-hostname'?: boolean;
   _: (string | number)[];
 }
 
@@ -59,6 +62,9 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('add-host', { ...list, describe: 'add a custom host-to-IP mapping (host:ip)' })
       .option('cap-add', { ...list, describe: 'add the specified capability' })
       .option('cap-drop', { ...list, describe: 'drop the specified capability' })
+      .option('device', { ...list, describe: 'additional devices to provide (HOST[:CONTAINER][:PERMS])' })
+      .option('no-hosts', { type: 'boolean', describe: 'do not create /etc/hosts in the container' })
+      .option('no-hostname', { type: 'boolean', describe: 'do not create /etc/hostname in the container' })
       .option('env', { ...list, alias: 'e', describe: 'add environment variable to be set temporarily when running command (default [])' })
       .option('hostname', { type: 'string', describe: 'set the hostname inside of the container' })
       .option('isolation', { type: 'string', describe: 'which process isolation technology to use: oci, rootless or chroot' })
@@ -93,6 +99,9 @@ const cmd: CommandModule<GlobalArgs, Args> = {
         tty: args.terminal ?? false,
         isolation: args.isolation,
         addHosts: args['add-host'],
+        devices: args.device,
+        noHosts: args['no-hosts'] ?? false,
+        noHostname: args['no-hostname'] ?? false,
         ...securityOpts(args['security-opt']),
       },
       storeRunContext(store, driver),

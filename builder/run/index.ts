@@ -34,6 +34,6 @@ export {
 export { resolveContainerUser, type ResolvedUser } from './container-user.js';
 export { readLayeredFile, resolveInLayers } from './layered-file.js';
 export { effectiveCapabilities, capabilityNumbers, DEFAULT_CAPABILITIES } from './capabilities.js';
-export { parseVolume, parseMount } from './mount-options.js';
+export { parseVolume, parseMount, parseDevice } from './mount-options.js';
 export { parseUlimit } from './ulimits.js';
 export { hostsFile, resolvConf, etcFileMounts } from './etc-files.js';

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseMount, parseVolume } from './mount-options.js';
+import { parseDevice, parseMount, parseVolume } from './mount-options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trowel-mountopts-'));
 const file = join(dir, 'f');
@@ -40,6 +40,13 @@ test('bad --mount specs', () => {
   assert.throws(() => parseMount('type=tmpfs,target=/x,tmpfs-size=big', ctx), /tmpfs-size big is not a size/);
   assert.throws(() => parseMount('type=bind,target=/x', ctx), /missing source/);
   assert.throws(() => parseMount('type=secret,id=a,target=/x', ctx), /not supported yet/);
+});
+
+test('--device binds a host device node', () => {
+  assert.equal(parseDevice('/dev/null:/dev/mynull:rw'), { type: 'bind', source: '/dev/null', target: '/dev/mynull', file: true });
+  assert.equal(parseDevice('/dev/zero:r').target, '/dev/zero');
+  assert.throws(() => parseDevice(file), /is not a device/);
+  assert.throws(() => parseDevice('/dev/null:/x:q'), /permissions q/);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -144,3 +144,27 @@ export function parseMount(spec: string, ctx: MountContext): ContainerMount {
   if (left.length > 0) throw bad(flag, spec, `unknown option ${left[0]}`);
   return m;
 }
+
+/**
+ * Parses `--device HOST[:CONTAINER][:PERMISSIONS]` into a bind mount of the host device node
+ * (permissions are accepted; without a device cgroup they cannot be narrowed).
+ * @throws InvalidArgumentError when the host path is not a device.
+ */
+export function parseDevice(spec: string): ContainerMount {
+  const parts = spec.split(':');
+  if (parts.length > 3 || !parts[0]) throw bad('--device', spec, 'want HOST-DEVICE[:CONTAINER-DEVICE][:PERMISSIONS]');
+  const host = parts[0];
+  let target = host;
+  let perms: string | undefined;
+  if (parts.length === 3) [target, perms] = [parts[1]!, parts[2]];
+  else if (parts.length === 2) {
+    if (/^[rwm]+$/.test(parts[1]!)) perms = parts[1];
+    else target = parts[1]!;
+  }
+  if (perms !== undefined && !/^[rwm]+$/.test(perms)) throw bad('--device', spec, `permissions ${perms} are not a combination of r, w and m`);
+  if (!isAbsolute(host)) throw bad('--device', spec, `${host} is not an absolute path`);
+  if (!existsSync(host)) throw bad('--device', spec, `${host}: no such device`);
+  const st = statSync(host);
+  if (!st.isCharacterDevice() && !st.isBlockDevice()) throw bad('--device', spec, `${host} is not a device`);
+  return { type: 'bind', source: host, target: checkTarget('--device', spec, target), file: true };
+}

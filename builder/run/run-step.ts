@@ -19,7 +19,7 @@ import {
 import { capabilityNumbers, effectiveCapabilities } from './capabilities.js';
 import { resolveContainerUser } from './container-user.js';
 import { etcFileMounts } from './etc-files.js';
-import { parseMount, parseVolume } from './mount-options.js';
+import { parseDevice, parseMount, parseVolume } from './mount-options.js';
 import { rootfsFor, withFuseFallback, type LayerStack, type StorageDriverConfig } from './storage-driver.js';
 import { parseUlimit } from './ulimits.js';
 import { inUserNamespace, rootlessUserNamespace } from './user-namespace.js';
@@ -59,6 +59,12 @@ export interface RunOptions {
   isolation?: string;
   /** `--add-host name:ip`. */
   addHosts?: string[];
+  /** `--device HOST[:CONTAINER][:PERMS]`. */
+  devices?: string[];
+  /** `--no-hosts`: leave the image's /etc/hosts alone. */
+  noHosts?: boolean;
+  /** `--no-hostname`: leave the image's /etc/hostname alone. */
+  noHostname?: boolean;
   stdio?: RunStdio;
   /** Forward SIGINT/SIGTERM/SIGHUP to the command (default true). */
   forwardSignals?: boolean;
@@ -155,6 +161,7 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
   const userMounts: ContainerMount[] = [
     ...(opts.volumes ?? []).map((v) => parseVolume(v)),
     ...(opts.mounts ?? []).map((m) => parseMount(m, { cacheDir: ctx.cacheDir })),
+    ...(opts.devices ?? []).map((d) => parseDevice(d)),
   ];
   const rlimits = (opts.ulimits ?? []).map(parseUlimit);
   const caps = capabilityNumbers(effectiveCapabilities(opts.capAdd, opts.capDrop));
@@ -162,7 +169,10 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
   mkdirSync(ctx.runDir, { recursive: true, mode: 0o700 });
   const scratchDir = mkdtempSync(join(ctx.runDir, `run-${target.id.slice(0, 12)}-`));
   try {
-    const etc = etcFileMounts(scratchDir, { hostname, network, layers: layerDirs, addHosts: opts.addHosts ?? [] }, new Set(userMounts.map((m) => m.target)));
+    const skip = new Set(userMounts.map((m) => m.target));
+    if (opts.noHosts) skip.add('/etc/hosts');
+    if (opts.noHostname) skip.add('/etc/hostname');
+    const etc = etcFileMounts(scratchDir, { hostname, network, layers: layerDirs, addHosts: opts.addHosts ?? [] }, skip);
     const spec: HelperRunSpec = {
       rootfs: target.mountedOnHost
         ? { kind: 'directory', path: target.layers.target }

@@ -1,8 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from './global-options.js';
 import { openStore } from './context.js';
-import { getContainer } from '../builder/working-container.js';
-import { finishPendingCommit } from '../builder/commit.js';
+import { findContainer } from '../storage/lookup.js';
 import { runInWorkingContainer } from '../builder/run/run-step.js';
 import { storeRunContext, storeRunTarget } from '../builder/run/store-target.js';
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
@@ -80,7 +79,9 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     const argv = commandOf(args);
     if (argv.length === 0) throw new InvalidArgumentError(`run container ${args.container}: missing command`);
     const store = openStore(args);
-    const c = await finishPendingCommit(store, getContainer(store, args.container));
+    let c = findContainer(store.containers(), args.container);
+    // Only a container a killed commit left half-done needs the commit code (kept off start-up).
+    if (c.pendingLayer) c = await (await import('../builder/commit.js')).finishPendingCommit(store, c);
     const driver = resolveStorageDriver({ storageDriver: args['storage-driver'], storageOpts: args['storage-opt'] ?? [] });
     const outcome = await runInWorkingContainer(
       storeRunTarget(store, c),

@@ -43,6 +43,11 @@ test('errors use the file name given', () => {
   assert.is(e.code, 'CONTAINERFILE_SYNTAX');
 });
 
+test('control characters in quoted input are escaped so the message stays one printable line', () => {
+  const e = errorOf('FROM a\nB\u0001\u001bAD x\n');
+  assert.is(e.message, 'Containerfile:2:1: unknown instruction: B\\x01\\x1bAD');
+});
+
 test('stages carry index, name and their instructions; ARGs before FROM are global', () => {
   const p = parseContainerfile('ARG A\nFROM a AS One\nRUN x\nFROM b\nCMD y\n');
   assert.equal(p.globalArgs.map((a) => a.args), [[{ name: 'A' }]]);

@@ -16,8 +16,13 @@ export class ContainerfileError extends TrowelError {
   readonly detail: string;
 
   constructor(file: string, line: number, column: number, detail: string) {
-    // Quoted user text may hold line breaks; the message must stay on one line.
-    detail = detail.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
+    // Quoted user text may hold line breaks or control bytes; the message must stay one
+    // printable line.
+    detail = detail.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, (ch) => {
+      if (ch === '\n') return '\\n';
+      if (ch === '\r') return '\\r';
+      return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    });
     super('CONTAINERFILE_SYNTAX', `${file}:${line}:${column}: ${detail}`);
     this.file = file;
     this.line = line;

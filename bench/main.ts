@@ -9,7 +9,7 @@ import { BenchSetupError } from './errors.js';
 import { describeMachine } from './machine.js';
 import { unmountBelow } from './mounts.js';
 import { parseBenchArgs, selectScenarios, USAGE } from './options.js';
-import { GNU_TIME } from './process.js';
+import { GNU_TIME, stopEverything } from './process.js';
 import { formatScenario, formatTarget, renderMarkdown } from './report.js';
 import { runScenario, type ScenarioResult } from './runner.js';
 import type { BenchContext } from './scenario.js';
@@ -61,11 +61,17 @@ async function bench(argv: readonly string[]): Promise<void> {
   const cleanUp = async () => {
     if (opts.keep) return;
     await unmountBelow(work);
-    await rm(work, { recursive: true, force: true });
+    // Retries: a tool killed a moment ago may still have files in flight.
+    await rm(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   };
+  let interrupted = false;
   const onSignal = (sig: NodeJS.Signals) => {
+    interrupted = true;
     process.stderr.write(`bench: ${sig}, cleaning up ${work}\n`);
-    void cleanUp().finally(() => process.exit(130));
+    void stopEverything()
+      .then(cleanUp)
+      .catch((err: Error) => process.stderr.write(`bench: clean-up: ${err.message}\n`))
+      .finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -84,12 +90,15 @@ async function bench(argv: readonly string[]): Promise<void> {
       const t0 = Date.now();
       process.stderr.write(`[${s.id}] preparing…\n`);
       const r = await runScenario(s, ctx, { warmup: opts.warmup, runs: opts.runs, trowelExe, features, log: (l) => process.stderr.write(l + '\n') });
+      if (interrupted) break;
       results.push(r);
       process.stdout.write(formatScenario(r) + `\n  (${((Date.now() - t0) / 1000).toFixed(1)} s)\n\n`);
     }
   } finally {
     await cleanUp();
   }
+  // The signal handler reports, cleans up and exits; figures of a cut-short run are not kept.
+  if (interrupted) return;
   const total = (Date.now() - started.getTime()) / 1000;
   process.stdout.write(`done in ${total.toFixed(0)} s\n`);
   if (opts.write) {

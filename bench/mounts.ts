@@ -1,5 +1,5 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { execute } from './process.js';
 
 /** Decodes the octal escapes (\040 for space…) that /proc/self/mountinfo uses in paths. */
 export function decodeMountPath(field: string): string {
@@ -21,13 +21,14 @@ export function mountsBelow(mountinfo: string, dir: string): string[] {
 /**
  * Detaches every mount at or below `dir` (lazily, so a busy mount cannot stop clean-up).
  * Tools under test leave overlay mounts behind for mounted working containers; a store
- * directory cannot be removed until they are gone.
+ * directory cannot be removed until they are gone. Synchronous and untracked on purpose: it
+ * also runs while an interrupted bench refuses to start anything new.
  */
 export async function unmountBelow(dir: string): Promise<void> {
   for (;;) {
     const points = mountsBelow(readFileSync('/proc/self/mountinfo', 'utf8'), dir);
     if (points.length === 0) return;
-    for (const p of points) await execute({ argv: ['umount', '-l', p] });
+    for (const p of points) spawnSync('umount', ['-l', p], { stdio: 'ignore' });
     // A stacked mount point shows up again once the top mount is gone; loop until none.
     const left = mountsBelow(readFileSync('/proc/self/mountinfo', 'utf8'), dir);
     if (left.length >= points.length) return;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,51 @@ export interface Measurement extends Outcome {
 /** GNU time, which reads the peak RSS from wait4's rusage. */
 export const GNU_TIME = '/usr/bin/time';
 
+/** Children still running, each the leader of its own process group. */
+const running = new Set<ChildProcess>();
+/** Scratch directories of measurements in progress. */
+const scratch = new Set<string>();
+/** Set once the bench is interrupted: nothing new may start while it cleans up. */
+let stopping = false;
+
+/** Kills a tracked child's whole process group (the tool and whatever it started). */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
+/**
+ * Starts a child in a process group of its own and tracks it until it exits, so that
+ * `stopEverything()` can end it with all its descendants when the bench is interrupted.
+ */
+export function spawnTracked(file: string, args: readonly string[], options: Parameters<typeof spawn>[2]): ChildProcess {
+  if (stopping) throw new Error('bench interrupted');
+  const child = spawn(file, [...args], { ...options, detached: true });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  child.once('error', () => running.delete(child));
+  return child;
+}
+
+/**
+ * For an interrupted bench: kills every tracked process group, waits (up to 5 s) for them to
+ * go, and removes the scratch files of measurements in progress.
+ */
+export async function stopEverything(): Promise<void> {
+  stopping = true;
+  const waits = [...running].map((c) => new Promise<void>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    c.once('exit', () => resolve());
+  }));
+  for (const c of running) killGroup(c);
+  await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, 5000))]);
+  for (const d of scratch) await rm(d, { recursive: true, force: true });
+}
+
 /** Output kept per stream: enough for an error line, bounded for chatty builds. */
 const KEEP_BYTES = 64 * 1024;
 
@@ -48,11 +93,11 @@ export function execute(inv: Invocation): Promise<Outcome> {
     const [file, ...args] = inv.argv;
     if (file === undefined) return reject(new Error('execute: empty argv'));
     const t0 = process.hrtime.bigint();
-    const child = spawn(file, args, { cwd: inv.cwd, env: inv.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnTracked(file, args, { cwd: inv.cwd, env: inv.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout = keepTail(stdout, d); });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr = keepTail(stderr, d); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), inv.timeoutMs ?? 15 * 60_000);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout = keepTail(stdout, d); });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr = keepTail(stderr, d); });
+    const timer = setTimeout(() => killGroup(child), inv.timeoutMs ?? 15 * 60_000);
     child.on('error', (err) => { clearTimeout(timer); reject(err); });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -69,6 +114,7 @@ export function execute(inv: Invocation): Promise<Outcome> {
  */
 export async function measure(inv: Invocation): Promise<Measurement> {
   const dir = await mkdtemp(join(tmpdir(), 'trowel-bench-time-'));
+  scratch.add(dir);
   const out = join(dir, 'rss');
   try {
     const r = await execute({ ...inv, argv: [GNU_TIME, '-f', '%M', '-o', out, ...inv.argv] });
@@ -78,6 +124,7 @@ export async function measure(inv: Invocation): Promise<Measurement> {
     return { ...r, peakRssKb: Number.isFinite(rss) ? rss : 0 };
   } finally {
     await rm(dir, { recursive: true, force: true });
+    scratch.delete(dir);
   }
 }
 

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { BenchSetupError } from './errors.js';
+import { spawnTracked } from './process.js';
 
 /** A Debian docker-registry serving plain HTTP on 127.0.0.1. */
 export interface LocalRegistry {
@@ -52,7 +53,7 @@ export async function startRegistry(dir: string): Promise<LocalRegistry> {
       '',
     ].join('\n'),
   );
-  const child = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnTracked('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
   const failed = new Promise<never>((_, reject) => {

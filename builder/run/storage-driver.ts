@@ -6,11 +6,11 @@
  * places, as in containers/storage.
  */
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { accessSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { parse as parseToml } from 'smol-toml';
 import { InvalidArgumentError, TrowelError } from '../../oci/error.js';
 import { mountRootfs, unmountRootfs, type RootfsSpec } from '../../native/runner.js';
 import { lgetxattr } from '../../native/fsops.js';
@@ -70,6 +70,12 @@ interface ConfValues {
   driver?: string;
   mountProgram?: string;
   mountOpt?: string;
+}
+
+/** The TOML parser, loaded only when a storage.conf exists (most runs have none). */
+function parseToml(text: string): unknown {
+  const toml = createRequire(import.meta.url)('smol-toml') as typeof import('smol-toml');
+  return toml.parse(text);
 }
 
 function readStorageConf(file: string): ConfValues {

@@ -253,6 +253,13 @@ test('network private (slirp4netns) as root: tap0 besides lo, with an address', 
   assert.equal(out.trim().split('\n').map((s) => s.trim()), ['lo', 'tap0', 'inet 10.0.2.100']);
 });
 
+test('orphans are reparented to the init and reaped: no zombies', async () => {
+  const { rootfs } = freshRoot('overlay');
+  // The subshell exits at once, orphaning `sleep 0.1`, which exits while the command still runs.
+  const { out } = await capture(spec(rootfs, ['sh', '-c', '(sleep 0.1 &); sleep 0.6; ps -o stat,comm | grep -c "^Z" || true']));
+  assert.is(out.trim(), '0');
+});
+
 test('tty: the command gets a fresh pseudo-terminal', async () => {
   const { rootfs } = freshRoot('overlay');
   const { out } = await capture(spec(rootfs, ['tty'], { tty: true }));

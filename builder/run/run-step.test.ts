@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { writeBusyboxRootfs } from '../../test/support/busybox-rootfs.js';
 import { ExecutableNotFoundError } from '../../native/runner.js';
 import type { ImageConfig } from '../../oci/image-config.js';
-import { buildRunSpec, runInWorkingContainer, tidyUpperDir, type RunContext, type RunOptions, type RunTarget } from './run-step.js';
+import { buildRunSpec, runInWorkingContainer, sweepDeadRunDirs, tidyUpperDir, type RunContext, type RunOptions, type RunTarget } from './run-step.js';
 import { resolveStorageDriver } from './storage-driver.js';
 
 const base = mkdtempSync(join(tmpdir(), 'trowel-runstep-'));
@@ -126,6 +126,15 @@ test('kernel overlay that cannot mount falls back to fuse-overlayfs when nothing
   } catch (e) {
     assert.match((e as Error).message, /mount overlay on .*merged: Invalid argument/);
   }
+});
+
+test('per-run directories of dead trowel processes are swept', () => {
+  const dir = join(base, 'sweep');
+  mkdirSync(join(dir, 'run-999999999-abc'), { recursive: true }); // no such pid
+  mkdirSync(join(dir, `run-${process.pid}-def`), { recursive: true }); // this live process
+  mkdirSync(join(dir, 'other'), { recursive: true });
+  sweepDeadRunDirs(dir);
+  assert.equal(readdirSync(dir).sort(), ['other', `run-${process.pid}-def`]);
 });
 
 test('tidy upper dir symlink escape: a parent made a symlink to a host dir is not followed', () => {

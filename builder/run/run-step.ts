@@ -114,6 +114,28 @@ function parseIsolation(i: string | undefined): Isolation {
   throw new InvalidArgumentError(`parse --isolation ${JSON.stringify(v)}: want oci, rootless or chroot`);
 }
 
+/**
+ * Removes per-run directories of trowel processes that no longer exist (killed runs), so
+ * generated /etc files do not pile up. Names are `run-<pid>-<random>`.
+ */
+export function sweepDeadRunDirs(runDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(runDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^run-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(runDir, name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** Config Env, then options (later wins); PATH defaulted; HOME from the user's entry. */
 export function buildEnv(config: ImageConfig, extra: string[] | undefined, home: string, tty: boolean): string[] {
   const env = new Map<string, string>();
@@ -167,7 +189,8 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
   const caps = capabilityNumbers(effectiveCapabilities(opts.capAdd, opts.capDrop));
   const env = buildEnv(target.config, opts.env, user.home, opts.tty ?? false);
   mkdirSync(ctx.runDir, { recursive: true, mode: 0o700 });
-  const scratchDir = mkdtempSync(join(ctx.runDir, `run-${target.id.slice(0, 12)}-`));
+  sweepDeadRunDirs(ctx.runDir);
+  const scratchDir = mkdtempSync(join(ctx.runDir, `run-${process.pid}-`));
   try {
     const skip = new Set(userMounts.map((m) => m.target));
     if (opts.noHosts) skip.add('/etc/hosts');

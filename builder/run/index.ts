@@ -2,7 +2,7 @@
  * builder/run: running commands in working containers (RUN and `trowel run`), rootless user
  * namespaces, and the storage drivers that mount a container's layers. See README.md.
  */
-export { runInWorkingContainer, buildRunSpec, buildEnv, MASKED_PATHS, READONLY_PATHS } from './run-step.js';
+export { runInWorkingContainer, buildRunSpec, buildEnv, recoverKilledRun, tidyUpperDir, MASKED_PATHS, READONLY_PATHS } from './run-step.js';
 export type { RunOptions, RunTarget, RunContext, Isolation, NetworkMode } from './run-step.js';
 export { storeRunTarget, storeRunContext } from './store-target.js';
 export {

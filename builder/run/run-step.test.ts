@@ -128,6 +128,26 @@ test('kernel overlay that cannot mount falls back to fuse-overlayfs when nothing
   }
 });
 
+test('a killed run leaves mount targets that the next run removes from the upper dir', async () => {
+  const t = container();
+  const noHosts = readdirSync(join(lower, 'etc')).includes('hosts');
+  assert.not.ok(noHosts, 'fixture has no /etc/hosts');
+  const child = (await import('node:child_process')).spawn(process.execPath, ['--input-type=module', '-e', `
+    const { runInWorkingContainer } = await import(${JSON.stringify(new URL('./run-step.js', import.meta.url).href)});
+    await runInWorkingContainer(${JSON.stringify(t)}, { argv: ['sleep', '60'], stdio: 'ignore' }, ${JSON.stringify(ctx)});
+  `], { stdio: 'ignore' });
+  const hosts = join(t.layers.upperDir, 'etc/hosts');
+  const end = Date.now() + 15000;
+  while (!existsSync(hosts) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 100));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('close', r));
+  assert.ok(existsSync(hosts), 'the killed run left its mount target');
+  await runInWorkingContainer(t, { argv: ['true'], stdio: 'ignore', forwardSignals: false }, ctx);
+  assert.not.ok(existsSync(hosts), 'removed by the next run');
+  assert.not.ok(existsSync(join(t.layers.upperDir, 'proc')), 'created /proc removed too');
+});
+
 test('per-run directories of dead trowel processes are swept', () => {
   const dir = join(base, 'sweep');
   mkdirSync(join(dir, 'run-999999999-abc'), { recursive: true }); // no such pid

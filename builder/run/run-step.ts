@@ -4,7 +4,7 @@
  * helper spec — user from the container's /etc/passwd, generated /etc files, mounts, default
  * capabilities, rlimits, network — and runs it through native/runner.ts.
  */
-import { existsSync, lstatSync, mkdtempSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidArgumentError, TrowelError } from '../../oci/error.js';
 import type { ImageConfig } from '../../oci/image-config.js';
@@ -233,7 +233,12 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
  */
 export async function runInWorkingContainer(target: RunTarget, opts: RunOptions, ctx: RunContext): Promise<RunOutcome> {
   const what = `run container ${target.name}`;
+  recoverKilledRun(target.layers);
   const { spec, scratchDir } = await buildRunSpec(target, opts, ctx);
+  // Until the run ends, remember which mount targets it may create in the upper dir, so a
+  // killed run's leftovers (an empty /etc/hosts…) are removed next time instead of committed.
+  const marker = runMarkerPath(target.layers);
+  if (!target.mountedOnHost) writeFileSync(marker, JSON.stringify(mountTargetsOf(spec)));
   let rootfs = spec.rootfs;
   const start = async (s: HelperRunSpec): Promise<RunOutcome> => {
     rootfs = s.rootfs;
@@ -257,7 +262,40 @@ export async function runInWorkingContainer(target: RunTarget, opts: RunOptions,
     }
   } finally {
     rmSync(scratchDir, { recursive: true, force: true });
+    rmSync(marker, { force: true });
   }
+}
+
+/** Beside the upper dir (never inside it): the targets of a run in progress. */
+function runMarkerPath(layers: LayerStack): string {
+  return `${layers.upperDir}.run-targets`;
+}
+
+/** Every path a run may have to create as a mount point, parents first. */
+function mountTargetsOf(spec: HelperRunSpec): string[] {
+  const paths = new Set<string>(['/proc', '/dev', '/sys']);
+  for (const m of spec.mounts ?? []) {
+    const parts = m.target.split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) paths.add('/' + parts.slice(0, i).join('/'));
+  }
+  return [...paths];
+}
+
+/**
+ * Tidies the upper dir after a run that was killed before it could remove the mount targets
+ * it created (empty files and directories, or whiteouts, that no layer has). Call before
+ * running or committing a container; does nothing when no run was interrupted.
+ */
+export function recoverKilledRun(layers: LayerStack): void {
+  const marker = runMarkerPath(layers);
+  let targets: unknown;
+  try {
+    targets = JSON.parse(readFileSync(marker, 'utf8'));
+  } catch {
+    return;
+  }
+  if (Array.isArray(targets)) tidyUpperDir(layers, targets.filter((t): t is string => typeof t === 'string'));
+  rmSync(marker, { force: true });
 }
 
 function isSymlink(p: string): boolean {

@@ -61,6 +61,7 @@ interface Base {
   original: string;
 }
 
+/** `FROM [--platform=p] image [AS name]`: starts a stage. */
 export interface FromInstruction extends Base {
   kind: 'from';
   /** The base image, `scratch`, or an earlier stage's name (unexpanded). */
@@ -71,6 +72,7 @@ export interface FromInstruction extends Base {
   platform?: string;
 }
 
+/** `RUN [--mount=…] [--network=…] [--security=…] command` (exec or shell form, heredocs). */
 export interface RunInstruction extends Base {
   kind: 'run';
   command: Command;
@@ -81,37 +83,44 @@ export interface RunInstruction extends Base {
   heredocs: Heredoc[];
 }
 
+/** `CMD`: the default command (arguments to ENTRYPOINT in exec form). */
 export interface CmdInstruction extends Base {
   kind: 'cmd';
   command: Command;
 }
 
+/** `ENTRYPOINT`: the command the container runs. */
 export interface EntrypointInstruction extends Base {
   kind: 'entrypoint';
   command: Command;
 }
 
+/** `SHELL ["exe", "arg"]`: the shell for later shell-form commands (JSON only). */
 export interface ShellInstruction extends Base {
   kind: 'shell';
   argv: string[];
 }
 
+/** `LABEL k=v …` or legacy `LABEL k v`. */
 export interface LabelInstruction extends Base {
   kind: 'label';
   pairs: KeyValue[];
 }
 
+/** `MAINTAINER text` (deprecated; sets the image author). */
 export interface MaintainerInstruction extends Base {
   kind: 'maintainer';
   name: string;
 }
 
+/** `EXPOSE port[/proto] …`. */
 export interface ExposeInstruction extends Base {
   kind: 'expose';
   /** Port words as written (`80`, `53/udp`, `$PORT`). */
   ports: string[];
 }
 
+/** `ENV k=v …` or legacy `ENV k v`. */
 export interface EnvInstruction extends Base {
   kind: 'env';
   pairs: KeyValue[];
@@ -131,6 +140,7 @@ interface CopyLike extends Base {
   json: boolean;
 }
 
+/** `COPY [--from] [--chown] [--chmod] [--link] [--parents] [--exclude] src… dest`. */
 export interface CopyInstruction extends CopyLike {
   kind: 'copy';
   /** `--from`: a stage name, a stage index or an image reference. */
@@ -138,6 +148,7 @@ export interface CopyInstruction extends CopyLike {
   parents: boolean;
 }
 
+/** `ADD [--chown] [--chmod] [--link] [--checksum] [--keep-git-dir] [--exclude] src… dest`. */
 export interface AddInstruction extends CopyLike {
   kind: 'add';
   /** `--checksum` (`sha256:…`), only for remote sources. */
@@ -151,27 +162,32 @@ export interface ArgDeclaration {
   default?: string;
 }
 
+/** `ARG name[=default] …`. */
 export interface ArgInstruction extends Base {
   kind: 'arg';
   args: ArgDeclaration[];
 }
 
+/** `USER user[:group]` (unexpanded). */
 export interface UserInstruction extends Base {
   kind: 'user';
   user: string;
 }
 
+/** `WORKDIR path` (the whole rest of the line). */
 export interface WorkdirInstruction extends Base {
   kind: 'workdir';
   path: string;
 }
 
+/** `VOLUME ["/a", …]` or `VOLUME /a /b`. */
 export interface VolumeInstruction extends Base {
   kind: 'volume';
   paths: string[];
   json: boolean;
 }
 
+/** `STOPSIGNAL signal`. */
 export interface StopsignalInstruction extends Base {
   kind: 'stopsignal';
   signal: string;
@@ -189,6 +205,7 @@ export interface HealthcheckInstruction extends Base {
   retries?: number;
 }
 
+/** `ONBUILD instruction`: a trigger stored in the image for child builds. */
 export interface OnbuildInstruction extends Base {
   kind: 'onbuild';
   /** The trigger text recorded in the image config's `OnBuild` list. */

@@ -25,7 +25,8 @@ function firstLine(file: string, args: string[], cwd?: string): string {
 /** Collects what docs/BENCHMARKS.md states about the machine. `repo` is trowel's checkout. */
 export function describeMachine(repo: string): MachineInfo {
   const version = firstLine(process.execPath, ['-p', `require(${JSON.stringify(repo + '/package.json')}).version`]);
-  const commit = firstLine('git', ['rev-parse', '--short', 'HEAD'], repo);
+  // -dirty: the figures are of a working tree with changes not yet committed.
+  const commit = firstLine('git', ['describe', '--always', '--dirty'], repo);
   return {
     nproc: Number(firstLine('nproc', [])) || cpus().length,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,

@@ -21,6 +21,23 @@ for (const c of cases) {
   });
 }
 
+test('mayIncludeUnder: a walk that prunes excluded directories keeps exactly what matches() keeps', () => {
+  for (const c of cases) {
+    const m = compileIgnoreFile(c.ignore);
+    const kept = c.files.filter((f) => {
+      const parts = f.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const dir = parts.slice(0, i).join('/');
+        if (m.matches(dir) && !m.mayIncludeUnder(dir)) return false; // the walk never enters dir
+      }
+      return !m.matches(f);
+    });
+    assert.equal(kept, c.files.filter((f) => !c.excluded.includes(f)), c.name);
+  }
+  const m = compileIgnoreFile('build\n!build/keep\nlogs\n!**/important.log\n');
+  assert.equal([m.mayIncludeUnder('build'), m.mayIncludeUnder('logs'), compileIgnoreFile('build\n').mayIncludeUnder('build')], [true, true, false]);
+});
+
 test('the table is big enough to mean something', () => {
   assert.ok(cases.length >= 15);
 });

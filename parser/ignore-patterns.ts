@@ -202,6 +202,18 @@ export class IgnoreMatcher {
     this.hasExceptions = this.patterns.some((p) => p.exclusion);
   }
 
+  /**
+   * For a directory that {@link matches} excluded: whether a walk must still look inside it
+   * because an exception could re-include something there. Like moby's archiver, a literal
+   * exception under the directory (`!dir/keep`) counts; unlike it, any exception with a
+   * wildcard counts too, so no re-included file is missed.
+   */
+  mayIncludeUnder(dir: string): boolean {
+    if (!this.hasExceptions) return false;
+    const dirSlash = cleanPath(dir) + '/';
+    return this.patterns.some((p) => p.exclusion && (/[*?[\\]/.test(p.source) || (p.source + '/').startsWith(dirSlash)));
+  }
+
   /** Whether `path` (relative, `/`-separated) is excluded: it or a parent matches, last pattern wins. */
   matches(path: string): boolean {
     const file = cleanPath(path);

@@ -28,6 +28,9 @@ test('ratio of medians and target verdicts', () => {
   const wall: ScenarioResult = { ...r, scenario: scenario({ kind: 'wall', maxMs: 150 }) };
   assert.is(targetMet({ ...wall, trowel: ok([149]) }), 'yes');
   assert.is(targetMet({ ...wall, trowel: ok([151]) }), 'no');
+  const info: ScenarioResult = { ...r, scenario: scenario({ kind: 'none', text: 'for information' }) };
+  assert.is(targetMet(info), '—');
+  assert.is(resultRatio(info), 200 / 450);
 });
 
 test('terminal block names both tools, the ratio and a not-yet reason', () => {

@@ -35,7 +35,7 @@ export function resultRatio(r: ScenarioResult): number | undefined {
   return ratio(r.trowel.wallMs.median, r.buildah.wallMs.median);
 }
 
-/** "yes" / "no" against the target, "—" when trowel has no figure or no target is set. */
+/** "yes" / "no" against the target, "—" when trowel has no figure or no figure is set. */
 export function targetMet(r: ScenarioResult): string {
   const t = r.scenario.target;
   if (r.trowel.status !== 'ok') return '—';
@@ -43,7 +43,7 @@ export function targetMet(r: ScenarioResult): string {
   const q = resultRatio(r);
   if (q === undefined) return '—';
   if (t.kind === 'ratio') return q <= t.max ? 'yes' : 'no';
-  return q < 1 ? 'yes' : 'no';
+  return '—';
 }
 
 function mb(kib: number): string {

@@ -5,7 +5,7 @@ import type { ToolSide } from './tool-side.js';
 export type Target =
   | { kind: 'ratio'; max: number } // trowel median <= max x buildah median
   | { kind: 'wall'; maxMs: number } // trowel median wall time under maxMs
-  | { kind: 'none'; text: string };
+  | { kind: 'none'; text: string }; // no figure set: reported for information
 
 /** Shared by all scenarios of one bench run. */
 export interface BenchContext {

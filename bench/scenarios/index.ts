@@ -7,6 +7,7 @@ import { configCommand, imagesCommand, mountCommand } from './quick-commands.js'
 import { rebuildLayers } from './rebuild-layers.js';
 import { rootlessRun } from './rootless-run.js';
 import { runTrue } from './run-true.js';
+import { startUp } from './start-up.js';
 
 /** Every scenario, in the order the bench runs and reports them. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -23,4 +24,5 @@ export const SCENARIOS: readonly Scenario[] = [
   configCommand,
   mountCommand,
   imagesCommand,
+  startUp,
 ];

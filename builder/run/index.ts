@@ -4,7 +4,7 @@
  */
 export { runInWorkingContainer, buildRunSpec, buildEnv, recoverKilledRun, tidyUpperDir, MASKED_PATHS, READONLY_PATHS } from './run-step.js';
 export type { RunOptions, RunTarget, RunContext, Isolation, NetworkMode } from './run-step.js';
-export { storeRunTarget, storeRunContext } from './store-target.js';
+export { storeRunTarget, storeRunContext, mountStoreContainer, unmountStoreContainer } from './store-target.js';
 export {
   resolveStorageDriver,
   storageConfCandidates,

@@ -7,7 +7,8 @@ import type { Store } from '../../storage/store.js';
 import type { ContainerRecord } from '../../storage/records.js';
 import { isMounted } from '../mount.js';
 import type { RunContext, RunTarget } from './run-step.js';
-import type { StorageDriverConfig } from './storage-driver.js';
+import { mountLayers, unmountLayers, type StorageDriverConfig } from './storage-driver.js';
+import { inUserNamespace } from './user-namespace.js';
 
 /** The container's layer stack; a container with no layers gets the store's empty dir. */
 export function storeRunTarget(store: Store, c: ContainerRecord): RunTarget {
@@ -26,4 +27,22 @@ export function storeRunTarget(store: Store, c: ContainerRecord): RunTarget {
 /** Run scratch files under the store's tmp/, cache mounts under cache/. */
 export function storeRunContext(store: Store, driver: StorageDriverConfig): RunContext {
   return { runDir: join(store.tmpDir, 'run'), cacheDir: join(store.root, 'cache'), driver };
+}
+
+/**
+ * Mounts a stored container's layers at its merged dir with the configured driver (kernel
+ * overlay with userxattr when rootless, fuse-overlayfs, or a vfs copy) and returns the root's
+ * path; already mounted roots are returned as they are. For `trowel mount`.
+ */
+export async function mountStoreContainer(store: Store, c: ContainerRecord, driver: StorageDriverConfig): Promise<string> {
+  const target = storeRunTarget(store, c);
+  if (target.mountedOnHost) return target.layers.target;
+  return mountLayers(driver, target.layers, { userNamespace: inUserNamespace() });
+}
+
+/** Unmounts what mountStoreContainer mounted (a vfs root stays, it is a plain directory). */
+export async function unmountStoreContainer(store: Store, c: ContainerRecord, driver: StorageDriverConfig): Promise<void> {
+  const merged = store.containerPaths(c.id).merged;
+  if (driver.driver !== 'vfs' && !isMounted(merged)) return;
+  await unmountLayers(driver, merged);
 }

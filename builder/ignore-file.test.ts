@@ -59,7 +59,7 @@ function buildah(args: string[]): string {
 function filesBuildahCopies(contextDir: string, extra: string[] = []): string[] {
   const cf = join(work, `Containerfile.${buildahImage++}`);
   writeFileSync(cf, 'FROM scratch\nCOPY . /ctx/\n');
-  const id = buildah(['bud', '--isolation', 'chroot', '-q', ...extra, '-f', cf, contextDir]).split('\n').pop()!;
+  const id = buildah(['bud', '--isolation', 'chroot', '--squash', '-q', ...extra, '-f', cf, contextDir]).split('\n').pop()!;
   const container = buildah(['from', '-q', id]);
   try {
     const mnt = buildah(['mount', container]);

@@ -121,7 +121,8 @@ async function buildahAsync(args: string[]): Promise<string> {
 async function buildahConfig(caseDir: string, options: GoldenCaseOptions): Promise<Config> {
   const ctx = join(work, 'ctx');
   mkdirSync(ctx, { recursive: true });
-  const args = ['bud', '--isolation', 'chroot', '--format', 'docker', '--pull=never', '-q'];
+  // --squash: one layer is all the comparison needs, and it commits about four times faster.
+  const args = ['bud', '--isolation', 'chroot', '--squash', '--format', 'docker', '--pull=never', '-q'];
   for (const [k, v] of Object.entries(options.buildArgs ?? {})) args.push('--build-arg', `${k}=${v}`);
   if (options.target !== undefined) args.push('--target', options.target);
   const id = (await buildahAsync([...args, '-f', join(caseDir, 'Containerfile'), ctx])).split('\n').pop()!;
@@ -185,7 +186,7 @@ test.before(async () => {
   const negativeWorker = async () => {
     for (let name = negativeQueue.shift(); name !== undefined; name = negativeQueue.shift()) {
       const dir = join(negativeCorpus, name);
-      const args = ['bud', '--isolation', 'chroot', '--pull=never', '-q'];
+      const args = ['bud', '--isolation', 'chroot', '--squash', '--pull=never', '-q'];
       for (const [k, v] of Object.entries(caseOptions(dir).buildArgs ?? {})) args.push('--build-arg', `${k}=${v}`);
       const failed = await buildahAsync([...args, '-f', join(dir, 'Containerfile'), join(work, 'ctx')]).then(() => false, () => true);
       buildahFailed.set(name, failed);

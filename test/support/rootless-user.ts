@@ -61,6 +61,22 @@ export function ensureRootlessUser(): RootlessUser {
   return { name: ROOTLESS_USER, uid, gid, subuid, subgid };
 }
 
+/** A second unprivileged user that has no sub-id ranges at all (for the error path). */
+export const NO_SUBIDS_USER = 'trowel-nosubids';
+
+/** Creates (once) NO_SUBIDS_USER and makes sure neither sub-id file names it; must run as root. */
+export function ensureUserWithoutSubIds(): { name: string; uid: number } {
+  if (process.getuid?.() !== 0) throw new Error('ensureUserWithoutSubIds: must run as root');
+  // A system account: useradd gives ordinary accounts sub-id ranges on its own (login.defs).
+  if (spawnSync('id', ['-u', NO_SUBIDS_USER]).status !== 0) execFileSync('useradd', ['--system', '--create-home', '--shell', '/bin/sh', NO_SUBIDS_USER]);
+  const uid = Number(execFileSync('id', ['-u', NO_SUBIDS_USER], { encoding: 'utf8' }).trim());
+  for (const f of ['/etc/subuid', '/etc/subgid']) {
+    const mine = readRanges(f).filter((r) => r.user === NO_SUBIDS_USER || r.user === String(uid));
+    for (const r of mine) execFileSync('usermod', [f.endsWith('subuid') ? '--del-subuids' : '--del-subgids', `${r.start}-${r.start + r.count - 1}`, NO_SUBIDS_USER]);
+  }
+  return { name: NO_SUBIDS_USER, uid };
+}
+
 /**
  * When running as root, runs this test file again as the rootless user (stdio passed through)
  * and exits with its status, so the uvu summary is the unprivileged run's. Returns only when

@@ -71,4 +71,14 @@ test('a link that stays inside the context is followed to its file', async () =>
   assert.is(readFileSync(join(root, 'got'), 'utf8'), 'a');
 });
 
+test('a destination directory the copy creates gets the --chown owner; an existing one keeps its own', async () => {
+  mkdirSync(join(root, 'existing'));
+  await copyIntoRoot(root, { sources: ['src/a.txt'], dest: '/made/', contextDir: context, confineToContext: true, owner: { uid: 1234, gid: 4321 } });
+  await copyIntoRoot(root, { sources: ['src/a.txt'], dest: '/existing/', contextDir: context, confineToContext: true, owner: { uid: 1234, gid: 4321 } });
+  assert.is(lstatSync(join(root, 'made')).uid, 1234);
+  assert.is(lstatSync(join(root, 'made')).gid, 4321);
+  assert.is(lstatSync(join(root, 'made/a.txt')).uid, 1234);
+  assert.is(lstatSync(join(root, 'existing')).uid, process.getuid?.() ?? 0);
+});
+
 test.run();

@@ -194,23 +194,29 @@ export async function copyIntoRoot(root: string, opts: CopyOptions): Promise<voi
   const wantsDir = opts.dest.endsWith('/') || opts.dest === '.' || sources.length > 1;
   const destResolved = resolveInRoot(root, destPath, { followLast: true, createParents: true });
   let destIsDir = wantsDir;
+  let destExisted = false;
   try {
-    destIsDir ||= statSync(destResolved).isDirectory();
+    const isDir = statSync(destResolved).isDirectory();
+    destExisted = true;
+    destIsDir ||= isDir;
   } catch {
     /* a new path */
   }
+  const makeDestDir = () => {
+    mkdirSync(destResolved, { recursive: true, mode: 0o755 });
+    // A destination directory the copy creates belongs to --chown's owner, as in buildah.
+    if (!destExisted && opts.owner) lchownSync(destResolved, opts.owner.uid, opts.owner.gid);
+  };
   for (const src of sources) {
     const st = statSync(src);
-    if (st.isDirectory() || destIsDir) {
-      mkdirSync(destResolved, { recursive: true, mode: 0o755 });
-    }
+    if (st.isDirectory() || destIsDir) makeDestDir();
     if (st.isDirectory()) {
       for (const name of readdirSync(src).sort()) copyEntry(join(src, name), join(destResolved, name), opts);
       continue;
     }
     const kind = opts.extractArchives ? archiveKind(src) : undefined;
     if (kind) {
-      mkdirSync(destResolved, { recursive: true, mode: 0o755 });
+      makeDestDir();
       await applyLayer(archiveStream(src, kind), destResolved, { mode: 'flatten' });
       continue;
     }

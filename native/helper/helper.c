@@ -345,7 +345,8 @@ static void command_main(struct spec *s, const char *pts_name, sigset_t *oldmask
   gid_t groups[256];
   size_t ng = 0;
   for (size_t i = 0; i < s->groups.n && ng < 256; i++) groups[ng++] = (gid_t)strtoul(s->groups.v[i], NULL, 10);
-  if (setgroups(ng, groups) < 0 && errno != EPERM) die_errno("set supplementary groups");
+  /* Fatal when refused: the command must not keep the helper's own supplementary groups. */
+  if (setgroups(ng, groups) < 0) die_errno("set supplementary groups");
   if (setresgid(s->gid, s->gid, s->gid) < 0) die_errno("set group id %u", s->gid);
   if (s->have_caps) set_caps(s);
   if (setresuid(s->uid, s->uid, s->uid) < 0) die_errno("set user id %u", s->uid);
@@ -431,13 +432,16 @@ static int init_main(struct spec *s, int go_fd) {
   if (cmd < 0) die_errno("fork the command");
   if (cmd == 0) command_main(s, s->tty ? pts_name : NULL, &old);
 
-  int stdin_open = s->tty, status = 0, done = 0;
+  int stdin_open = s->tty, master_open = s->tty, status = 0, done = 0;
   while (!done) {
-    struct pollfd fds[3] = {{.fd = sfd, .events = POLLIN}, {.fd = master, .events = POLLIN}, {.fd = stdin_open ? 0 : -1, .events = POLLIN}};
+    struct pollfd fds[3] = {{.fd = sfd, .events = POLLIN},
+                            {.fd = master_open ? master : -1, .events = POLLIN},
+                            {.fd = stdin_open ? 0 : -1, .events = POLLIN}};
     int r = poll(fds, s->tty ? 3 : 1, -1);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) die_errno("poll");
-    if (s->tty && (fds[1].revents & (POLLIN | POLLHUP))) pump(master, STDOUT_FILENO);
+    /* Once every slave fd is closed the master reports EIO forever: stop polling it. */
+    if (master_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && pump(master, STDOUT_FILENO) < 0) master_open = 0;
     if (s->tty && stdin_open && (fds[2].revents & (POLLIN | POLLHUP)) && pump(STDIN_FILENO, master) < 0) stdin_open = 0;
     if (fds[0].revents & POLLIN) {
       struct signalfd_siginfo si;
@@ -454,7 +458,7 @@ static int init_main(struct spec *s, int go_fd) {
       }
     }
   }
-  if (master >= 0) {
+  if (master >= 0 && master_open) {
     fcntl(master, F_SETFL, O_NONBLOCK);
     while (pump(master, STDOUT_FILENO) == 0) {}
   }
@@ -522,7 +526,6 @@ static int spawn_namespaced(struct spec *s, int run) {
   install_forwarding();
   int ok = 1;
   if (s->userns) {
-    if (s->n_gidmap && s->newgidmap == NULL && write_file("/proc/self/setgroups", "") < 0) {}
     ok = write_id_map(child, "uid_map", s->newuidmap, s->uidmap, s->n_uidmap) == 0 &&
          write_id_map(child, "gid_map", s->newgidmap, s->gidmap, s->n_gidmap) == 0;
   }

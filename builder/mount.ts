@@ -13,6 +13,17 @@ export function isMounted(target: string): boolean {
 }
 
 /**
+ * Layer diffIDs top first with repeats dropped, keeping each layer's topmost place. Overlay
+ * refuses a lower dir given twice (ELOOP), and an image may hold the same layer twice (two
+ * steps with identical diffs); the upper copy re-applies everything the lower one had, so the
+ * merged view is the same without the lower copy.
+ */
+export function topmostUnique<T>(topFirst: readonly T[]): T[] {
+  const seen = new Set<T>();
+  return topFirst.filter((d) => !seen.has(d) && (seen.add(d), true));
+}
+
+/**
  * Mounts a container's layers (read-only lower dirs, top first) with its upper and work dirs as
  * kernel overlay at its `merged` dir and returns that path. Lower dirs are given relative to the
  * store root (mount data is limited to one page), so the process changes directory around the
@@ -21,7 +32,7 @@ export function isMounted(target: string): boolean {
 export function mountContainer(store: Store, c: ContainerRecord): string {
   const paths = store.containerPaths(c.id);
   if (isMounted(paths.merged)) return paths.merged;
-  const lowers = c.layers.length === 0 ? ['empty'] : [...c.layers].reverse().map((d) => join('layers', d.slice(d.indexOf(':') + 1)));
+  const lowers = c.layers.length === 0 ? ['empty'] : topmostUnique([...c.layers].reverse()).map((d) => join('layers', d.slice(d.indexOf(':') + 1)));
   mkdirSync(paths.work, { recursive: true });
   mkdirSync(paths.merged, { recursive: true });
   const rel = (p: string) => p.slice(store.root.length + 1);

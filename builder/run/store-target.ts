@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Store } from '../../storage/store.js';
 import type { ContainerRecord } from '../../storage/records.js';
-import { isMounted } from '../mount.js';
+import { isMounted, topmostUnique } from '../mount.js';
 import type { RunContext, RunTarget } from './run-step.js';
 import { mountLayers, unmountLayers, type StorageDriverConfig } from './storage-driver.js';
 import { inUserNamespace } from './user-namespace.js';
@@ -13,7 +13,7 @@ import { inUserNamespace } from './user-namespace.js';
 /** The container's layer stack; a container with no layers gets the store's empty dir. */
 export function storeRunTarget(store: Store, c: ContainerRecord): RunTarget {
   const paths = store.containerPaths(c.id);
-  const lowerDirs = c.layers.length === 0 ? [store.emptyDir] : [...c.layers].reverse().map((d) => store.layerDir(d));
+  const lowerDirs = c.layers.length === 0 ? [store.emptyDir] : topmostUnique([...c.layers].reverse()).map((d) => store.layerDir(d));
   return {
     id: c.id,
     name: c.name,

@@ -5,6 +5,7 @@
 export { ContainerfileError } from './parse-error.js';
 export type { Position, SourceRange } from './source-range.js';
 export type { Directive } from './directives.js';
+export type { ParseWarning } from './parse-warning.js';
 export type * from './instructions.js';
 export { parseContainerfile, type ParsedContainerfile, type ParseOptions, type Stage } from './parse-containerfile.js';
 export {

@@ -11,6 +11,7 @@ import { scanDirectives, type Directive } from './directives.js';
 import { parseExecForm } from './exec-form.js';
 import { heredocOpenersOnLine, chompHeredocBody, type HeredocOpener } from './heredoc.js';
 import { ContainerfileError } from './parse-error.js';
+import type { ParseWarning } from './parse-warning.js';
 import type { Position, SourceRange } from './source-range.js';
 
 /** A heredoc body read from the lines after its instruction. */
@@ -42,6 +43,8 @@ export interface ScannedFile {
   directives: Directive[];
   escape: string;
   lines: LogicalLine[];
+  /** Blank lines inside continuations (allowed, but BuildKit warns about them). */
+  warnings: ParseWarning[];
 }
 
 /** Maps an offset in a logical line's text to its source position. */
@@ -112,6 +115,7 @@ export function scanLogicalLines(text: string, filename: string): ScannedFile {
   const continuation = new RegExp((escape === '\\' ? '\\\\' : '`') + '[ \\t]*$');
 
   const lines: LogicalLine[] = [];
+  const warnings: ParseWarning[] = [];
   let i = 0;
   while (i < physical.length) {
     const raw = physical[i]!;
@@ -131,7 +135,10 @@ export function scanLogicalLines(text: string, filename: string): ScannedFile {
       const next = physical[i]!;
       i++;
       if (isCommentLine(next)) continue;
-      if (next.trim() === '') continue;
+      if (next.trim() === '') {
+        warnings.push({ code: 'NoEmptyContinuation', line: i, column: 1, message: 'Empty continuation line' });
+        continue;
+      }
       segments.push({ offset: joined.length, line: i, column: 1 });
       let piece = next;
       ended = !continuation.test(piece);
@@ -178,5 +185,5 @@ export function scanLogicalLines(text: string, filename: string): ScannedFile {
       segments,
     });
   }
-  return { directives: scan.directives, escape, lines };
+  return { directives: scan.directives, escape, lines, warnings };
 }

@@ -48,6 +48,15 @@ test('control characters in quoted input are escaped so the message stays one pr
   assert.is(e.message, 'Containerfile:2:1: unknown instruction: B\\x01\\x1bAD');
 });
 
+test('style warnings come back as data with BuildKit rule names and positions', () => {
+  const p = parseContainerfile('FROM a as Build\nMAINTAINER me\nENV K v\nRUN a \\\n\n  b\nCMD run\nONBUILD ENTRYPOINT go\n');
+  assert.equal(p.warnings.map((w) => `${w.code}@${w.line}:${w.column}`), [
+    'FromAsCasing@1:8', 'StageNameCasing@1:11', 'MaintainerDeprecated@2:1', 'LegacyKeyValueFormat@3:5',
+    'NoEmptyContinuation@5:1', 'JSONArgsRecommended@7:5', 'JSONArgsRecommended@8:20',
+  ]);
+  assert.equal(parseContainerfile('FROM a AS b\nCMD ["x"]\n').warnings, []);
+});
+
 test('stages carry index, name and their instructions; ARGs before FROM are global', () => {
   const p = parseContainerfile('ARG A\nFROM a AS One\nRUN x\nFROM b\nCMD y\n');
   assert.equal(p.globalArgs.map((a) => a.args), [[{ name: 'A' }]]);

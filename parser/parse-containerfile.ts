@@ -7,6 +7,7 @@ import type { Directive } from './directives.js';
 import type { ArgInstruction, FromInstruction, Instruction } from './instructions.js';
 import { scanLogicalLines } from './logical-lines.js';
 import { ContainerfileError } from './parse-error.js';
+import type { ParseWarning } from './parse-warning.js';
 import { parseInstruction } from './parse-instruction.js';
 import type { SourceRange } from './source-range.js';
 
@@ -30,6 +31,8 @@ export interface ParsedContainerfile {
   directives: Directive[];
   /** The escape character in force (`\` or `` ` ``); expansion needs it. */
   escape: string;
+  /** Style warnings (BuildKit lint rule names), in source order. Never fatal. */
+  warnings: ParseWarning[];
   /** ARG instructions before the first FROM (usable in FROM lines). */
   globalArgs: ArgInstruction[];
   stages: Stage[];
@@ -53,11 +56,12 @@ export function parseContainerfile(text: string, options: ParseOptions = {}): Pa
   const globalArgs: ArgInstruction[] = [];
   const stages: Stage[] = [];
   const names = new Map<string, Stage>();
+  const warnings: ParseWarning[] = [...scanned.warnings];
   if (scanned.lines.length === 0) {
     throw new ContainerfileError(filename, 1, 1, 'file is empty: a Containerfile needs at least one FROM instruction');
   }
   for (const line of scanned.lines) {
-    const instruction = parseInstruction({ filename, escape: scanned.escape, line });
+    const instruction = parseInstruction({ filename, escape: scanned.escape, line, warn: (w) => warnings.push(w) });
     const current = stages[stages.length - 1];
     if (instruction.kind === 'from') {
       const stage: Stage = {
@@ -92,5 +96,6 @@ export function parseContainerfile(text: string, options: ParseOptions = {}): Pa
     const p = globalArgs[globalArgs.length - 1]?.range.end ?? { line: 1, column: 1 };
     throw new ContainerfileError(filename, p.line, p.column, 'no FROM instruction: a Containerfile needs at least one build stage');
   }
-  return { filename, directives: scanned.directives, escape: scanned.escape, globalArgs, stages };
+  warnings.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { filename, directives: scanned.directives, escape: scanned.escape, warnings, globalArgs, stages };
 }

@@ -11,6 +11,7 @@ import type {
 } from './instructions.js';
 import { positionAt, type LogicalLine } from './logical-lines.js';
 import { ContainerfileError } from './parse-error.js';
+import type { ParseWarning } from './parse-warning.js';
 import { MountError, parseRunMount } from './run-mount.js';
 import { splitOnWhitespace, splitQuotedWords } from './words.js';
 
@@ -31,6 +32,8 @@ export interface LineContext {
   filename: string;
   escape: string;
   line: LogicalLine;
+  /** Receives style warnings; omitted, they are dropped. */
+  warn?: (w: ParseWarning) => void;
 }
 
 class Ctx {
@@ -39,6 +42,11 @@ class Ctx {
   constructor(readonly c: LineContext, readonly keyword: string, readonly keywordOffset: number) {}
   flagAt(name: string): number {
     return this.flagOffsets.get(name) ?? this.keywordOffset;
+  }
+  warn(offset: number, code: ParseWarning['code'], message: string): void {
+    if (!this.c.warn) return;
+    const p = positionAt(this.c.line, offset);
+    this.c.warn({ code, line: p.line, column: p.column, message });
   }
   fail(offset: number, message: string): never {
     const p = positionAt(this.c.line, offset);
@@ -101,7 +109,14 @@ export function parseInstruction(c: LineContext): Instruction {
       }
       let stageName: string | undefined;
       if (words.length === 3) {
-        if (words[1]!.text.toLowerCase() !== 'as') ctx.fail(restAt + words[1]!.offset, `FROM: expected "AS" before the stage name, found "${words[1]!.text}"`);
+        const as = words[1]!.text;
+        if (as.toLowerCase() !== 'as') ctx.fail(restAt + words[1]!.offset, `FROM: expected "AS" before the stage name, found "${as}"`);
+        if ((keywordRaw === keywordRaw.toUpperCase()) !== (as === as.toUpperCase())) {
+          ctx.warn(restAt + words[1]!.offset, 'FromAsCasing', `'${as}' and '${keywordRaw}' keywords' casing do not match`);
+        }
+        if (words[2]!.text !== words[2]!.text.toLowerCase()) {
+          ctx.warn(restAt + words[2]!.offset, 'StageNameCasing', `Stage name '${words[2]!.text}' should be lowercase`);
+        }
         stageName = words[2]!.text.toLowerCase();
         if (!STAGE_NAME.test(stageName)) {
           ctx.fail(restAt + words[2]!.offset, `invalid name for build stage: "${words[2]!.text}", name can't start with a number or contain symbols`);
@@ -148,6 +163,9 @@ export function parseInstruction(c: LineContext): Instruction {
         return { kind: 'entrypoint', ...base, command: { form: 'exec', argv: [] } };
       }
       const command = rest === '' ? { form: 'shell' as const, script: '' } : parseCommand(ctx, rest, restAt);
+      if (command.form === 'shell' && rest !== '') {
+        ctx.warn(restAt, 'JSONArgsRecommended', `JSON arguments recommended for ${ctx.upper} to prevent unintended behavior related to OS signals`);
+      }
       return keyword === 'cmd' ? { kind: 'cmd', ...base, command } : { kind: 'entrypoint', ...base, command };
     }
     case 'shell': {
@@ -163,6 +181,7 @@ export function parseInstruction(c: LineContext): Instruction {
       return { kind: 'env', ...base, pairs: parseNameValues(ctx, rest, restAt) };
     case 'maintainer':
       if (rest === '') ctx.fail(lead, 'MAINTAINER requires exactly one argument');
+      ctx.warn(lead, 'MaintainerDeprecated', 'Maintainer instruction is deprecated in favor of using label');
       return { kind: 'maintainer', ...base, name: rest };
     case 'expose': {
       if (rest === '') ctx.fail(lead, 'EXPOSE requires at least one argument');
@@ -209,7 +228,7 @@ export function parseInstruction(c: LineContext): Instruction {
         heredocs: c.line.heredocs,
         segments: shiftSegments(c.line, restAt),
       };
-      const trigger = parseInstruction({ filename: c.filename, escape: c.escape, line: sub });
+      const trigger = parseInstruction({ filename: c.filename, escape: c.escape, line: sub, ...(c.warn ? { warn: c.warn } : {}) });
       let expression = full.replace(/^\s*ONBUILD\s*/i, '');
       for (const h of c.line.heredocs) expression += `\n${h.content}${h.name}`;
       return { kind: 'onbuild', ...base, expression, trigger };
@@ -243,6 +262,7 @@ function parseNameValues(ctx: Ctx, rest: string, restAt: number): KeyValue[] {
     // Legacy `KEY name value`: the value is the rest of the line after the first blank.
     const m = /[\t\v\f\r ]+/.exec(rest);
     if (!m) ctx.fail(ctx.keywordOffset, `${ctx.upper} must have two arguments`);
+    ctx.warn(restAt, 'LegacyKeyValueFormat', `"${ctx.upper} key=value" should be used instead of legacy "${ctx.upper} key value" format`);
     return [{ key: rest.slice(0, m.index), value: rest.slice(m.index + m[0].length) }];
   }
   return words.map((w) => {

@@ -155,6 +155,17 @@ test('SIGTERM stops the whole tree and reports the signal', async () => {
   assert.equal(mountsUnder(target), []);
 });
 
+test('SIGTERM to trowel reaches every run in progress through one handler', async () => {
+  const before = process.listenerCount('SIGTERM');
+  const runs = Array.from({ length: 12 }, () => startRun(spec(freshRoot('directory').rootfs, ['sleep', '30']), { what: 'run', stdio: 'ignore' }));
+  assert.is(process.listenerCount('SIGTERM'), before + 1);
+  await new Promise((r) => setTimeout(r, 300));
+  process.kill(process.pid, 'SIGTERM');
+  const outcomes = await Promise.all(runs.map((h) => h.done));
+  assert.ok(outcomes.every((o) => o.signal === 'SIGTERM'), JSON.stringify(outcomes));
+  assert.is(process.listenerCount('SIGTERM'), before);
+});
+
 test('command not found: executable file not found in $PATH, exit 127', async () => {
   const { rootfs } = freshRoot('overlay');
   try {

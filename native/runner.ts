@@ -305,6 +305,26 @@ interface StartOptions {
   forwardSignals?: boolean;
 }
 
+/** Helpers that get SIGINT/SIGTERM/SIGHUP sent to trowel; one process handler serves them all. */
+const forwardedTo = new Set<ChildProcess>();
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+function forwardSignal(sig: NodeJS.Signals): void {
+  for (const child of forwardedTo) if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+}
+
+function startForwarding(child: ChildProcess): void {
+  // While any run is in progress, trowel itself does not die of these signals: the commands
+  // get them, and trowel exits with their status.
+  if (forwardedTo.size === 0) for (const s of FORWARDED_SIGNALS) process.on(s, forwardSignal);
+  forwardedTo.add(child);
+}
+
+function stopForwarding(child: ChildProcess): void {
+  forwardedTo.delete(child);
+  if (forwardedTo.size === 0) for (const s of FORWARDED_SIGNALS) process.off(s, forwardSignal);
+}
+
 function startHelper(spec: Buffer, opts: StartOptions): HelperProcess {
   const path = helperPath();
   if (!existsSync(path)) throw new HelperMissingError(path);
@@ -324,11 +344,8 @@ function startHelper(spec: Buffer, opts: StartOptions): HelperProcess {
     statusPipe.on('close', res);
     statusPipe.on('error', () => res());
   });
-  const forward = (sig: NodeJS.Signals) => {
-    if (child.exitCode === null) child.kill(sig);
-  };
-  const signals: NodeJS.Signals[] = opts.forwardSignals === false ? [] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.on(s, forward);
+  const forwarding = opts.forwardSignals !== false;
+  if (forwarding) startForwarding(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res, rej) => {
     child.on('error', rej);
     // 'close', not 'exit': piped stdout may still hold data after the process is gone.
@@ -346,7 +363,7 @@ function startHelper(spec: Buffer, opts: StartOptions): HelperProcess {
       if (ex.signal) throw new RunSetupError('KILLED', `${opts.what}: helper killed by ${ex.signal}`);
       throw new RunSetupError('NO_STATUS', `${opts.what}: helper exited with status ${ex.code} without reporting`);
     } finally {
-      for (const s of signals) process.off(s, forward);
+      if (forwarding) stopForwarding(child);
     }
   })();
   return {

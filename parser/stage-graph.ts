@@ -174,8 +174,10 @@ export function buildStageGraph(parsed: ParsedContainerfile, options: StageGraph
         if (i.kind === 'onbuild') collectEdges(i.trigger, stage, edges, resolveFromRef);
       }
     }
+    const needsVariables = stage.instructions.some((i) =>
+      (i.kind === 'copy' && i.from?.includes('$')) || (i.kind === 'run' && i.mounts.some((m) => m.from?.includes('$'))));
     for (const i of stage.instructions) {
-      if (i.kind === 'arg' || i.kind === 'env') {
+      if (needsVariables && (i.kind === 'arg' || i.kind === 'env')) {
         vars.apply(expandInstruction(i, vars.expansionEnv(), { filename: file, escape: parsed.escape }));
       }
       collectEdges(i, stage, edges, (st, value, range, via) => resolveFromRef(st, expandFrom(i, value), range, via));

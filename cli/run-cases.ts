@@ -6,7 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBusyboxContainer, trowelAsync, trowelSync } from '../test/support/trowel-cli.js';
 
@@ -100,6 +101,25 @@ export function registerRunCases(root: string, expectUidMap: RegExp): void {
       assert.not.match(readFileSync('/proc/self/mountinfo', 'utf8'), c.id);
     });
   }
+
+  test("buildah's run flags reach the command", () => {
+    const c = makeBusyboxContainer(root);
+    const vol = mkdtempSync(join(tmpdir(), 'trowel-cli-vol-'));
+    chmodSync(vol, 0o755);
+    writeFileSync(join(vol, 'in'), 'from-volume\n');
+    try {
+      const r = trowelSync(root, [
+        'run', '--env', 'FOO=bar', '--workingdir', '/srv', '--user', 'tester', '--hostname', 'myhost',
+        '-v', `${vol}:/data:ro`, '--mount', 'type=tmpfs,target=/scratch', '--cap-drop', 'ALL', '--ulimit', 'nofile=100:200',
+        '--security-opt', 'no-new-privileges', c.name, '--',
+        'sh', '-c', 'echo $FOO; pwd; id -u; hostname; cat /data/in; touch /data/x 2>/dev/null || echo ro; grep -c " /scratch " /proc/mounts; grep CapBnd /proc/self/status; ulimit -n; grep NoNewPrivs /proc/self/status',
+      ]);
+      assert.is(r.status, 0, r.stderr);
+      assert.equal(r.stdout.split('\n').map((l) => l.replace(/\s+/g, ' ')), ['bar', '/srv', '1000', 'myhost', 'from-volume', 'ro', '1', 'CapBnd: 0000000000000000', '100', 'NoNewPrivs: 1', '']);
+    } finally {
+      rmSync(vol, { recursive: true, force: true });
+    }
+  });
 
   test('network none cannot reach a loopback server on the host while host can', async () => {
     const server = createServer((_q, res) => res.end('pong'));

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { ensureBenchUser } from './bench-user.js';
+import { ensureBenchUser, type BenchUser } from './bench-user.js';
 import { ToolCommandError } from './errors.js';
 import { measure } from './process.js';
-import type { BenchContext, Scenario, ToolPlan } from './scenario.js';
+import type { BenchContext, OpenScenario, Scenario, ToolPlan } from './scenario.js';
 import { summarize, type Summary } from './stats.js';
 import { ToolSide, type ToolName } from './tool-side.js';
 import type { TrowelFeatures } from './trowel-probe.js';
@@ -55,14 +55,16 @@ export async function runScenario(s: Scenario, ctx: BenchContext, opts: RunnerOp
   const missing = await opts.features.missing(s.trowelCommands);
   if (missing.length > 0) results.trowel = { status: 'not-yet', reason: `trowel has no ${missing.join(', ')} command yet` };
 
-  let open;
+  let open: OpenScenario;
+  let rootless: BenchUser | undefined;
   try {
+    rootless = s.rootless ? ensureBenchUser() : undefined;
     open = await s.open(ctx);
   } catch (err) {
+    // Inputs or the rootless user could not be made: neither tool can run.
     const r = failure('buildah', err);
     return { scenario: s, inputs: '', buildah: r, trowel: results.trowel ?? r };
   }
-  const rootless = s.rootless ? ensureBenchUser() : undefined;
   const sides: ToolSide[] = [];
   const active: Active[] = [];
   try {

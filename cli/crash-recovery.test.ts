@@ -12,12 +12,13 @@ test.after(() => t.cleanup());
 test('a trowel killed mid-commit leaves a store the next run uses as if nothing happened', async () => {
   const c = t.ok(['from', 'scratch']);
   const mnt = t.ok(['mount', c]);
-  for (let i = 0; i < 40; i++) writeFileSync(join(mnt, `f${i}`), randomBytes(1 << 20));
+  for (let i = 0; i < 40; i++) writeFileSync(join(mnt, `f${i}`), randomBytes(4 << 20));
   t.ok(['umount', c]);
   const child = spawn(process.execPath, [TROWEL_BIN, 'commit', '-q', c, 'localhost/killed'], { env: { ...process.env, TROWEL_ROOT: t.root }, stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 400));
+  const closed = new Promise((r) => child.on('close', r));
+  await new Promise((r) => setTimeout(r, 150));
   child.kill('SIGKILL');
-  await new Promise((r) => child.on('close', r));
+  await closed;
   // Temp files younger than a second are left alone (their writer may live in another pid namespace).
   await new Promise((r) => setTimeout(r, 1200));
   // The next run sweeps the dead process's temp files and can commit the same container.

@@ -21,8 +21,10 @@ export interface CommitOptions {
   format: ManifestFormat;
   compression: Compression;
   compressionLevel?: number;
-  /** Unix seconds: image and history times, and layer mtimes clamped to it. */
+  /** Unix seconds: image and history times, and layer mtimes (see `timestampMode`). */
   timestamp?: number;
+  /** `set` (buildah's `--timestamp`): every mtime becomes the timestamp; `clamp` (SOURCE_DATE_EPOCH, the default): later mtimes are lowered to it. */
+  timestampMode?: 'clamp' | 'set';
   /** One layer holding the whole filesystem instead of base layers + the new one. */
   squash?: boolean;
   /** Remove the working container once the image is stored. */
@@ -109,7 +111,7 @@ export async function commitContainer(store: Store, nameOrId: string, opts: Comm
   }
 
   let newLayer: (LayerRecord & { descriptor: Descriptor }) | undefined;
-  const recipe: DiffRecipe = opts.timestamp !== undefined ? { timestamp: opts.timestamp } : {};
+  const recipe: DiffRecipe = opts.timestamp !== undefined ? { timestamp: opts.timestamp, timestampMode: opts.timestampMode ?? 'clamp' } : {};
   try {
     if (!(opts.skipEmptyLayer && !opts.squash && isEmptyDir(paths.upper))) {
       // An uncompressed layer whose upper dir is about to become the layer's unpacked dir needs

@@ -217,7 +217,8 @@ export async function copyIntoRoot(root: string, opts: CopyOptions): Promise<voi
     const kind = opts.extractArchives ? archiveKind(src) : undefined;
     if (kind) {
       makeDestDir();
-      await applyLayer(archiveStream(src, kind), destResolved, { mode: 'flatten' });
+      // `plain`: an ordinary archive, where `.wh.` names are just names.
+      await applyLayer(archiveStream(src, kind), destResolved, { mode: 'plain' });
       continue;
     }
     const target = destIsDir ? join(destResolved, basename(src)) : destResolved;

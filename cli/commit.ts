@@ -33,7 +33,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('format', { alias: 'f', type: 'string', describe: 'image format: oci or docker (default oci, or $BUILDAH_FORMAT)' })
       .option('squash', { type: 'boolean', describe: 'produce an image with only one layer' })
       .option('timestamp', { type: 'string', describe: 'set created time and layer times to this many seconds since the epoch' })
-      .option('source-date-epoch', { type: 'string', describe: 'like --timestamp (default $SOURCE_DATE_EPOCH)' })
+      .option('source-date-epoch', { type: 'string', describe: 'created time, and layer times later than it lowered to it (default $SOURCE_DATE_EPOCH)' })
       .option('rm', { type: 'boolean', describe: 'remove the working container once committed' })
       .option('iidfile', { type: 'string', describe: 'write the image ID to the file' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: "don't output progress information" })
@@ -47,7 +47,8 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     // As buildah, local images keep their layers uncompressed (-D defaults to true); pushes compress.
     const compression = (args['compression-format'] ?? (args['disable-compression'] === false ? 'gzip' : 'none')) as Compression;
     if (!['gzip', 'zstd', 'none'].includes(compression)) throw new InvalidArgumentError(`unsupported compression format ${JSON.stringify(compression)}: use gzip, zstd or none`);
-    const timestamp = parseTimestamp(args.timestamp ?? args['source-date-epoch'] ?? process.env.SOURCE_DATE_EPOCH);
+    const exact = parseTimestamp(args.timestamp);
+    const timestamp = exact ?? parseTimestamp(args['source-date-epoch'] ?? process.env.SOURCE_DATE_EPOCH);
     const names = args.image ? [normalizeImageName(args.image)] : [];
     const log = (line: string) => {
       if (!args.quiet) process.stderr.write(line + '\n');
@@ -56,7 +57,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     log('Getting image source signatures');
     const image = await commitContainer(store, args.container, {
       names, format, compression, rm: !!args.rm, squash: !!args.squash, omitHistory: !!args['omit-history'],
-      ...(timestamp !== undefined ? { timestamp } : {}),
+      ...(timestamp !== undefined ? { timestamp, timestampMode: exact !== undefined ? 'set' as const : 'clamp' as const } : {}),
       ...(args['compression-level'] !== undefined ? { compressionLevel: args['compression-level'] } : {}),
       warn: (m) => process.stderr.write(`WARN[0000] ${m}\n`),
     });

@@ -23,8 +23,10 @@ export interface ImageRecord {
  * read is verified against it).
  */
 export interface DiffRecipe {
-  /** The `--timestamp` the layer was made with (mtimes clamped to it). */
+  /** The time the layer was made with (`--timestamp` or SOURCE_DATE_EPOCH). */
   timestamp?: number;
+  /** `set`: every mtime is the timestamp (`--timestamp`); `clamp`: later ones are lowered to it. */
+  timestampMode?: 'clamp' | 'set';
 }
 
 /** A blob that holds a layer. */

@@ -150,6 +150,7 @@ export function registerRunCases(root: string, expectUidMap: RegExp): void {
       [['--user', 'ghost', c.name, '--', 'true'], `Error: resolve user "ghost": no user ghost in the container's /etc/passwd\n`],
       [['--mount', 'type=bind,src=/nonexistent-src,dst=/x', c.name, '--', 'true'], 'Error: parse --mount "type=bind,src=/nonexistent-src,dst=/x": source /nonexistent-src: no such file or directory\n'],
       [['--network', 'bogus', c.name, '--', 'true'], 'Error: parse --network "bogus": want host, none or private\n'],
+      [['--security-opt', 'seccomp=/profile.json', c.name, '--', 'true'], 'Error: seccomp profiles from a file (--security-opt seccomp=FILE) is not supported yet\n'],
     ];
     for (const [args, message] of cases) {
       const r = trowelSync(root, ['run', ...args]);

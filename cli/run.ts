@@ -5,7 +5,7 @@ import { findContainer } from '../storage/lookup.js';
 import { runInWorkingContainer } from '../builder/run/run-step.js';
 import { storeRunContext, storeRunTarget } from '../builder/run/store-target.js';
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
-import { InvalidArgumentError } from '../oci/error.js';
+import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
 
 interface Args extends GlobalArgs {
   container: string;
@@ -39,15 +39,18 @@ function commandOf(args: Args): string[] {
   return [...args.command, ...rest];
 }
 
-function securityOpts(opts: string[]): { noNewPrivileges: boolean } {
+function securityOpts(opts: string[]): { noNewPrivileges: boolean; seccomp: boolean } {
   let noNewPrivileges = false;
+  let seccomp = true;
   for (const o of opts) {
     if (o === 'no-new-privileges' || o === 'no-new-privileges=true' || o === 'no-new-privileges:true') noNewPrivileges = true;
     else if (o === 'no-new-privileges=false' || o === 'no-new-privileges:false') noNewPrivileges = false;
-    else if (/^(label|apparmor|seccomp)[=:]/.test(o)) continue; // accepted for compatibility; not applied
+    else if (o === 'seccomp=unconfined' || o === 'seccomp:unconfined') seccomp = false;
+    else if (/^seccomp[=:]/.test(o)) throw new NotImplementedError('seccomp profiles from a file (--security-opt seccomp=FILE)');
+    else if (/^(label|apparmor|mask|unmask)[=:]/.test(o)) continue; // accepted for compatibility; not applied
     else throw new InvalidArgumentError(`parse --security-opt ${JSON.stringify(o)}: unknown option`);
   }
-  return { noNewPrivileges };
+  return { noNewPrivileges, seccomp };
 }
 
 const cmd: CommandModule<GlobalArgs, Args> = {

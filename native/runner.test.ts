@@ -201,6 +201,15 @@ test('rlimits and no_new_privs', async () => {
   assert.match(out, /NoNewPrivs:\s+1/);
 });
 
+test('seccomp: new user namespaces and keyrings refused, ordinary work unaffected', async () => {
+  const { rootfs } = freshRoot('overlay');
+  const probe = ['sh', '-c', 'unshare -U true 2>/dev/null && echo userns-ok || echo userns-refused; unshare -u true && echo uts-ok; (sh -c "echo child") ']; 
+  const on = await capture(spec(rootfs, probe, { seccomp: true }));
+  assert.equal(on.out.trim().split('\n'), ['userns-refused', 'uts-ok', 'child']);
+  const off = await capture(spec(freshRoot('overlay').rootfs, probe, { seccomp: false }));
+  assert.equal(off.out.trim().split('\n'), ['userns-ok', 'uts-ok', 'child']);
+});
+
 test('bind-mounted /etc/hosts is visible but never reaches the upper dir', async () => {
   const { rootfs, upper } = freshRoot('overlay');
   const hosts = join(base, 'hosts');

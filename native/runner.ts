@@ -93,6 +93,11 @@ export interface HelperRunSpec {
   /** Capability numbers kept in the bounding set (and granted to uid 0); absent = leave as is. */
   capabilities?: number[];
   noNewPrivileges?: boolean;
+  /**
+   * Install trowel's seccomp filter (native/helper/seccomp.c: module, kexec, keyring, bpf,
+   * perf, userfaultfd, handle opens and new user namespaces refused).
+   */
+  seccomp?: boolean;
   rlimits?: Rlimit[];
   /** Give the command a new pseudo-terminal relayed to trowel's stdin/stdout. */
   tty?: boolean;
@@ -234,6 +239,7 @@ export function encodeRunSpec(spec: HelperRunSpec): Buffer {
   w.record('groups', ...(spec.additionalGids ?? []));
   if (spec.capabilities) w.record('caps', ...spec.capabilities);
   if (spec.noNewPrivileges) w.record('no-new-privs');
+  if (spec.seccomp) w.record('seccomp');
   for (const r of spec.rlimits ?? []) {
     const lim = (n: number) => (n < 0 ? 'unlimited' : String(n));
     w.record('rlimit', r.type, lim(r.soft), lim(r.hard));

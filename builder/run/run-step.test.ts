@@ -103,6 +103,7 @@ test('spec: default caps are buildah\'s, masks and read-only paths set, userns a
   assert.ok(spec.maskedPaths!.includes('/proc/kcore'));
   assert.is(spec.userNamespace, undefined);
   assert.is(spec.rootfs.kind, 'overlay');
+  assert.is(spec.seccomp, true, 'the seccomp filter is on by default');
 });
 
 test('cache mounts persist between runs', async () => {

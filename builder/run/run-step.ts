@@ -54,6 +54,8 @@ export interface RunOptions {
   ulimits?: string[];
   /** `--security-opt no-new-privileges`. */
   noNewPrivileges?: boolean;
+  /** `--security-opt seccomp=unconfined` sets this false; default true (trowel's filter). */
+  seccomp?: boolean;
   /** `-t/--terminal`. */
   tty?: boolean;
   isolation?: string;
@@ -213,6 +215,7 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
       readonlyPaths: READONLY_PATHS,
       capabilities: caps,
       noNewPrivileges: opts.noNewPrivileges ?? false,
+      seccomp: opts.seccomp ?? true,
       rlimits,
       tty: opts.tty ?? false,
     };

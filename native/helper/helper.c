@@ -349,6 +349,9 @@ static void command_main(struct spec *s, const char *pts_name, sigset_t *oldmask
   if (setgroups(ng, groups) < 0) die_errno("set supplementary groups");
   if (setresgid(s->gid, s->gid, s->gid) < 0) die_errno("set group id %u", s->gid);
   if (s->have_caps) set_caps(s);
+  /* Installed while still privileged (no no_new_privs needed) and last before exec-related
+     calls, so the helper's own set-up is not filtered. */
+  if (s->seccomp && install_seccomp() < 0) die_errno("install the seccomp filter");
   if (setresuid(s->uid, s->uid, s->uid) < 0) die_errno("set user id %u", s->uid);
   if (s->have_caps) apply_caps_after_setuid(s);
   if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_errno("set no_new_privs");

@@ -125,6 +125,7 @@ static int apply_record(struct spec *s, char *key, char **f, size_t nf, char *er
     }
   }
   else if (strcmp(key, "no-new-privs") == 0) { NEED(0); s->no_new_privs = 1; }
+  else if (strcmp(key, "seccomp") == 0) { NEED(0); s->seccomp = 1; }
   else if (strcmp(key, "rlimit") == 0) {
     NEED(3);
     unsigned long long soft, hard;

@@ -66,6 +66,7 @@ struct spec {
   int have_caps;
   uint64_t caps;
   int no_new_privs;
+  int seccomp;
   struct rlimit_entry rlimits[32];
   size_t n_rlimits;
   int tty;

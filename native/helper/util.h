@@ -19,6 +19,8 @@ void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 int mount_rootfs(struct spec *s);
 /** Populates the mounted root: /proc, /dev, /sys, masks, then the spec's mounts. Records created targets. */
 int populate_root(struct spec *s, int rootfd);
+/** Installs the RUN seccomp filter (see seccomp.c); 0 or -1 with errno. */
+int install_seccomp(void);
 /** After pivot_root: unmounts and removes mount targets that did not exist in the image. */
 void remove_created_targets(void);
 

@@ -303,7 +303,8 @@ export interface HelperProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-interface StartOptions {
+/** How a helper is started: its stdio, the prefix of its error messages, signal forwarding. */
+export interface StartOptions {
   stdio?: RunStdio;
   /** Prefix of error messages, e.g. `run container abc123`. */
   what: string;

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { cleanPath, compileIgnoreFile, IgnoreMatcher, readIgnoreFile } from './ignore-patterns.js';
+import { cleanPath, compareMatchersForTest, compileIgnoreFile, IgnoreMatcher, readIgnoreFile } from './ignore-patterns.js';
 import { ContainerfileError } from './parse-error.js';
 
 interface IgnoreCase {
@@ -36,6 +36,37 @@ test('mayIncludeUnder: a walk that prunes excluded directories keeps exactly wha
   }
   const m = compileIgnoreFile('build\n!build/keep\nlogs\n!**/important.log\n');
   assert.equal([m.mayIncludeUnder('build'), m.mayIncludeUnder('logs'), compileIgnoreFile('build\n').mayIncludeUnder('build')], [true, true, false]);
+});
+
+test('the linear-time matcher agrees with moby\'s regexp on random patterns and paths', () => {
+  let seed = 12345;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const patternParts = ['a', 'b', '/', '*', '**', '**/', '?', '.', '[ab]', '[^a]', ']', '\\*', 'x'];
+  const pathParts = ['a', 'b', '/', '.', '*', 'x', 'ab', '\n'];
+  let compared = 0;
+  for (let k = 0; k < 20000; k++) {
+    let pattern = '';
+    for (let i = 1 + rand(7); i > 0; i--) pattern += patternParts[rand(patternParts.length)]!;
+    let path = '';
+    for (let i = rand(9); i > 0; i--) path += pathParts[rand(pathParts.length)]!;
+    const r = compareMatchersForTest(pattern, path);
+    if (!r) continue;
+    compared++;
+    assert.is(r.tokens, r.regexp, `pattern ${JSON.stringify(pattern)} path ${JSON.stringify(path)}`);
+  }
+  assert.ok(compared > 5000, `${compared} comparisons`);
+});
+
+test('ReDoS: an ignore pattern with many wildcards cannot stall the build', () => {
+  // A backtracking regexp needs about n^10 steps here; the token matcher needs 20 passes of n.
+  const m = compileIgnoreFile('*a*a*a*a*a*a*a*a*a*a*b\n**/**/**/**/**/**/**/**/x\n');
+  const long = 'a'.repeat(4000);
+  assert.is(m.matches(long), false);
+  assert.is(m.matches('d/'.repeat(500) + 'y'), false);
+  assert.is(m.matches(long + 'b'), true);
 });
 
 test('the table is big enough to mean something', () => {

@@ -94,14 +94,36 @@ function isBadGlob(p: string): boolean {
 
 const ESCAPED = new Set(['.', '+', '(', ')', '|', '{', '}', '$']);
 
+/**
+ * One step of a pattern for the linear-time matcher: a literal character, `?` (one character but
+ * `/`), `*` (a run without `/`), `**` inside a pattern (any number of whole directories), `**` at
+ * the end (anything), or a bracket class tested on one character.
+ */
+type Token =
+  | { t: 'lit'; c: string }
+  | { t: 'one' }
+  | { t: 'star' }
+  | { t: 'dstar' }
+  | { t: 'any' }
+  | { t: 'class'; re: RegExp };
+
 type Compiled =
   | { type: 'exact'; text: string }
   | { type: 'prefix'; text: string }
   | { type: 'suffix'; text: string }
-  | { type: 'regexp'; re: RegExp };
+  | { type: 'regexp'; re: RegExp; tokens: Token[] | undefined };
 
+/**
+ * Compiles a cleaned pattern the way moby's patternmatcher does (exact, prefix, suffix or regexp
+ * match). Regexp patterns also get tokens for {@link matchTokens}: JavaScript's backtracking
+ * regexps can take exponential time on patterns like `*a*a*a*a*b` where Go's RE2 cannot, and
+ * the ignore file is input. Tokens are left out (regexp used) only for the rare constructs
+ * whose Go meaning they do not model: `\d`-style escapes, `^`, and odd bracket classes.
+ */
 function compile(pattern: string): Compiled {
   let re = '^';
+  let tokens: Token[] | undefined = [];
+  const token = (t: Token) => tokens?.push(t);
   let type: 'exact' | 'prefix' | 'suffix' | 'regexp' = 'exact';
   const chars = Array.from(pattern);
   let i = 0;
@@ -115,37 +137,116 @@ function compile(pattern: string): Compiled {
           if (type === 'exact') type = 'prefix';
           else {
             re += '.*';
+            token({ t: 'any' });
             type = 'regexp';
           }
         } else {
           re += '(.*/)?';
+          token({ t: 'dstar' });
           type = 'regexp';
         }
         if (n === 0) type = 'suffix';
       } else {
         re += '[^/]*';
+        token({ t: 'star' });
         type = 'regexp';
       }
     } else if (ch === '?') {
       re += '[^/]';
+      token({ t: 'one' });
       type = 'regexp';
     } else if (ESCAPED.has(ch)) {
       re += '\\' + ch;
+      token({ t: 'lit', c: ch });
     } else if (ch === '\\') {
       if (i < chars.length) {
-        re += '\\' + chars[i++]!;
+        const next = chars[i++]!;
+        re += '\\' + next;
+        if (/[A-Za-z0-9]/.test(next)) tokens = undefined; // `\d`, `\w`, `\b`… are regexp classes in Go
+        else token({ t: 'lit', c: next });
         type = 'regexp';
-      } else re += '\\\\';
-    } else if (ch === '[' || ch === ']') {
-      re += ch;
+      } else {
+        re += '\\\\';
+        token({ t: 'lit', c: '\\' });
+      }
+    } else if (ch === '[') {
+      // A plain class (`[abc]`, `[a-z]`, `[^/]`) is one token; anything fancier falls back.
+      let j = i;
+      if (chars[j] === '^') j++;
+      while (j < chars.length && chars[j] !== ']' && !'*?\\['.includes(chars[j]!)) j++;
+      if (chars[j] === ']' && j > i) {
+        const piece = '[' + chars.slice(i, j).map((c) => (ESCAPED.has(c) ? '\\' + c : c)).join('') + ']';
+        re += piece;
+        token({ t: 'class', re: new RegExp('^' + piece + '$') });
+        i = j + 1;
+      } else {
+        re += ch;
+        tokens = undefined;
+      }
       type = 'regexp';
-    } else re += ch;
+    } else if (ch === ']') {
+      re += ch;
+      token({ t: 'lit', c: ch });
+      type = 'regexp';
+    } else {
+      re += ch;
+      if (ch === '^') tokens = undefined; // an anchor in Go's regexp
+      else token({ t: 'lit', c: ch });
+    }
   }
   if (type === 'exact') return { type, text: pattern };
   if (type === 'prefix') return { type, text: pattern.slice(0, -2) };
   if (type === 'suffix') return { type, text: pattern.slice(2) };
   // Go's RE2 syntax for the subset produced here matches JavaScript's (non-unicode mode).
-  return { type, re: new RegExp(re + '$') };
+  return { type, re: new RegExp(re + '$'), tokens };
+}
+
+/**
+ * Matches a whole path against tokens in O(tokens × path length): the set of reachable positions
+ * is carried from token to token, as RE2 would. Works on code points, like Go on runes.
+ */
+function matchTokens(tokens: readonly Token[], path: string): boolean {
+  const s = Array.from(path);
+  const n = s.length;
+  let cur = new Uint8Array(n + 1);
+  cur[0] = 1;
+  for (const tok of tokens) {
+    const next = new Uint8Array(n + 1);
+    let any = false;
+    switch (tok.t) {
+      case 'lit':
+      case 'one':
+      case 'class':
+        for (let p = 0; p < n; p++) {
+          if (!cur[p]) continue;
+          const c = s[p]!;
+          if (tok.t === 'lit' ? c === tok.c : tok.t === 'one' ? c !== '/' : tok.re.test(c)) next[p + 1] = 1;
+        }
+        break;
+      case 'star':
+        // A run of non-`/` characters, possibly empty.
+        for (let p = 0; p <= n; p++) {
+          if (cur[p] || (p > 0 && next[p - 1] && s[p - 1] !== '/')) next[p] = 1;
+        }
+        break;
+      case 'dstar':
+      case 'any': {
+        // `(.*/)?`: empty, or anything without a newline that ends with `/`; `.*`: anything
+        // without a newline. (Go's `.` does not match a newline.)
+        for (let q = 0; q <= n; q++) {
+          if (q > 0 && any && (tok.t === 'any' || s[q - 1] === '/')) next[q] = 1;
+          if (cur[q]) {
+            next[q] = 1;
+            any = true;
+          }
+          if (q < n && s[q] === '\n') any = false;
+        }
+        break;
+      }
+    }
+    cur = next;
+  }
+  return cur[n] === 1;
 }
 
 function matchOne(c: Compiled, path: string): boolean {
@@ -153,8 +254,18 @@ function matchOne(c: Compiled, path: string): boolean {
     case 'exact': return path === c.text;
     case 'prefix': return path.startsWith(c.text);
     case 'suffix': return path.endsWith(c.text) || (c.text.startsWith('/') && path === c.text.slice(1));
-    case 'regexp': return c.re.test(path);
+    case 'regexp': return c.tokens ? matchTokens(c.tokens, path) : c.re.test(path);
   }
+}
+
+/**
+ * For tests: whether the linear-time matcher and moby's regexp agree on `pattern` and `path`
+ * (`undefined` when the pattern is not a regexp pattern or has no tokens).
+ */
+export function compareMatchersForTest(pattern: string, path: string): { tokens: boolean; regexp: boolean } | undefined {
+  const c = compile(cleanPath(pattern));
+  if (c.type !== 'regexp' || !c.tokens) return undefined;
+  return { tokens: matchTokens(c.tokens, path), regexp: c.re.test(path) };
 }
 
 interface CompiledPattern {

@@ -26,6 +26,14 @@ interface Args extends GlobalArgs {
   workingdir?: string;
   'add-host': string[];
   device: string[];
+  cgroupns?: string;
+  contextdir?: string;
+  ipc?: string;
+  pid?: string;
+  uts?: string;
+  'no-pivot'?: boolean;
+  runtime?: string;
+  'runtime-flag': string[];
   'no-hosts'?: boolean;
   'no-hostname'?: boolean;
   _: (string | number)[];
@@ -53,6 +61,13 @@ function securityOpts(opts: string[]): { noNewPrivileges: boolean; seccomp: bool
   return { noNewPrivileges, seccomp };
 }
 
+/** trowel always gives a run its own ipc, pid and uts namespaces. */
+function namespaceOption(name: 'ipc' | 'pid' | 'uts', value: string | undefined): void {
+  if (value === undefined || value === 'private' || value === '') return;
+  if (value === 'host' || value.startsWith('/') || value.startsWith('container:')) throw new NotImplementedError(`--${name}=${value}`);
+  throw new InvalidArgumentError(`parse --${name} ${JSON.stringify(value)}: want private`);
+}
+
 const cmd: CommandModule<GlobalArgs, Args> = {
   command: 'run <container> [command..]',
   describe: 'Run a command inside of the container',
@@ -64,6 +79,14 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('add-host', { ...list, describe: 'add a custom host-to-IP mapping (host:ip)' })
       .option('cap-add', { ...list, describe: 'add the specified capability' })
       .option('cap-drop', { ...list, describe: 'drop the specified capability' })
+      .option('cgroupns', { type: 'string', describe: "'host' or 'private' (accepted: trowel uses no cgroups)" })
+      .option('contextdir', { type: 'string', describe: 'context directory that relative --mount sources are taken from' })
+      .option('ipc', { type: 'string', describe: "IPC namespace: 'private' (the default; 'host' is not supported yet)" })
+      .option('pid', { type: 'string', describe: "PID namespace: 'private' (the default; 'host' is not supported yet)" })
+      .option('uts', { type: 'string', describe: "UTS namespace: 'private' (the default; 'host' is not supported yet)" })
+      .option('no-pivot', { type: 'boolean', describe: 'accepted for compatibility: trowel always pivots into the root' })
+      .option('runtime', { type: 'string', describe: 'accepted for compatibility: trowel runs commands with its own helper' })
+      .option('runtime-flag', { ...list, describe: 'accepted for compatibility: trowel has no OCI runtime to pass flags to' })
       .option('device', { ...list, describe: 'additional devices to provide (HOST[:CONTAINER][:PERMS])' })
       .option('no-hosts', { type: 'boolean', describe: 'do not create /etc/hosts in the container' })
       .option('no-hostname', { type: 'boolean', describe: 'do not create /etc/hostname in the container' })
@@ -79,6 +102,10 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('volume', { ...list, alias: 'v', describe: 'bind mount a host location into the container while running the command' })
       .option('workingdir', { type: 'string', describe: 'temporarily set working directory for command' }) as never,
   handler: async (args) => {
+    for (const ns of ['ipc', 'pid', 'uts'] as const) namespaceOption(ns, args[ns]);
+    if (args.cgroupns !== undefined && args.cgroupns !== 'host' && args.cgroupns !== 'private') {
+      throw new InvalidArgumentError(`parse --cgroupns ${JSON.stringify(args.cgroupns)}: want host or private`);
+    }
     const argv = commandOf(args);
     if (argv.length === 0) throw new InvalidArgumentError(`run container ${args.container}: missing command`);
     const store = openStore(args);
@@ -104,6 +131,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
         isolation: args.isolation,
         addHosts: args['add-host'],
         devices: args.device,
+        ...(args.contextdir ? { contextDir: args.contextdir } : {}),
         noHosts: args['no-hosts'] ?? false,
         noHostname: args['no-hostname'] ?? false,
         ...securityOpts(args['security-opt']),

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDevice, parseMount, parseVolume } from './mount-options.js';
@@ -40,6 +40,20 @@ test('bad --mount specs', () => {
   assert.throws(() => parseMount('type=tmpfs,target=/x,tmpfs-size=big', ctx), /tmpfs-size big is not a size/);
   assert.throws(() => parseMount('type=bind,target=/x', ctx), /missing source/);
   assert.throws(() => parseMount('type=secret,id=a,target=/x', ctx), /not supported yet/);
+});
+
+test('relative --mount sources come from the context directory and cannot leave it', () => {
+  const withContext = { ...ctx, contextDir: dir };
+  assert.is(parseMount('type=bind,src=f,dst=/x', withContext).source, file);
+  assert.throws(() => parseMount('type=bind,src=../etc,dst=/x', withContext), /outside the context directory/);
+  assert.throws(() => parseMount('type=bind,src=f,dst=/x', ctx), /source f is not an absolute path/);
+});
+
+test('context symlink escape: a relative --mount source that is a symlink out of the context is refused', () => {
+  const context = join(dir, 'context');
+  mkdirSync(context, { recursive: true });
+  symlinkSync('/etc', join(context, 'innocent'));
+  assert.throws(() => parseMount('type=bind,src=innocent,dst=/x', { ...ctx, contextDir: context }), /leads outside the context directory through a symlink/);
 });
 
 test('--device binds a host device node', () => {

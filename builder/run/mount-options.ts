@@ -4,15 +4,17 @@
  * (the helper resolves them inside the root). Cache mounts are directories kept under the
  * store, shared by id across runs.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { isAbsolute, join, normalize } from 'node:path';
+import { isAbsolute, join, normalize, resolve } from 'node:path';
 import { InvalidArgumentError, NotImplementedError } from '../../oci/error.js';
 import type { ContainerMount } from '../../native/runner.js';
 
 /** Where cache mounts live (one directory per id). */
 export interface MountContext {
   cacheDir: string;
+  /** Relative bind sources are resolved here (`--contextdir`, a build's context); else refused. */
+  contextDir?: string;
 }
 
 function bad(flag: string, spec: string, cause: string): InvalidArgumentError {
@@ -27,9 +29,20 @@ function checkTarget(flag: string, spec: string, target: string | undefined): st
   return t;
 }
 
-function checkSource(flag: string, spec: string, source: string | undefined): { path: string; file: boolean } {
+function checkSource(flag: string, spec: string, source: string | undefined, contextDir?: string): { path: string; file: boolean } {
   if (!source) throw bad(flag, spec, 'missing source');
-  if (!isAbsolute(source)) throw bad(flag, spec, `source ${source} is not an absolute path`);
+  if (!isAbsolute(source)) {
+    if (!contextDir) throw bad(flag, spec, `source ${source} is not an absolute path`);
+    // A relative source names something in the context, never outside it, not even through
+    // a symlink in the context (a build context may come from anyone).
+    const inside = (p: string, dir: string) => p === dir || p.startsWith(dir.replace(/\/+$/, '') + '/');
+    const resolved = resolve(contextDir, source);
+    if (!inside(resolved, contextDir)) throw bad(flag, spec, `source ${source} is outside the context directory`);
+    if (existsSync(resolved) && !inside(realpathSync(resolved), realpathSync(contextDir))) {
+      throw bad(flag, spec, `source ${source} leads outside the context directory through a symlink`);
+    }
+    source = resolved;
+  }
   if (!existsSync(source)) throw bad(flag, spec, `source ${source}: no such file or directory`);
   return { path: source, file: !statSync(source).isDirectory() };
 }
@@ -103,7 +116,7 @@ export function parseMount(spec: string, ctx: MountContext): ContainerMount {
   let m: ContainerMount;
   switch (type) {
     case 'bind': {
-      const src = checkSource(flag, spec, take(kv, 'source', 'src'));
+      const src = checkSource(flag, spec, take(kv, 'source', 'src'), ctx.contextDir ? resolve(ctx.contextDir) : undefined);
       m = { type: 'bind', source: src.path, target, readonly, recursive: true, file: src.file };
       take(kv, 'bind-propagation', 'relabel', 'z', 'Z');
       const nonrec = take(kv, 'bind-nonrecursive');

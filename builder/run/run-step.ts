@@ -61,6 +61,8 @@ export interface RunOptions {
   isolation?: string;
   /** `--add-host name:ip`. */
   addHosts?: string[];
+  /** `--contextdir`: relative `--mount` bind sources are taken from here. */
+  contextDir?: string;
   /** `--device HOST[:CONTAINER][:PERMS]`. */
   devices?: string[];
   /** `--no-hosts`: leave the image's /etc/hosts alone. */
@@ -184,7 +186,7 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
   const hostname = opts.hostname ?? target.id.slice(0, 12);
   const userMounts: ContainerMount[] = [
     ...(opts.volumes ?? []).map((v) => parseVolume(v)),
-    ...(opts.mounts ?? []).map((m) => parseMount(m, { cacheDir: ctx.cacheDir })),
+    ...(opts.mounts ?? []).map((m) => parseMount(m, { cacheDir: ctx.cacheDir, ...(opts.contextDir ? { contextDir: opts.contextDir } : {}) })),
     ...(opts.devices ?? []).map((d) => parseDevice(d)),
   ];
   const rlimits = (opts.ulimits ?? []).map(parseUlimit);

@@ -10,6 +10,8 @@
  * callers that know the source position wrap them in a ContainerfileError.
  */
 
+import { replacePattern, trimPatternPrefix, trimPatternSuffix } from './shell-pattern.js';
+
 /** What the expander reads variables from. */
 export type Environment = ReadonlyMap<string, string>;
 
@@ -337,7 +339,7 @@ class Lexer {
               word = word.slice(1);
             }
             const v = value ?? '';
-            return modifier === '%' ? trimSuffix(word, v, greedy) : trimPrefix(word, v, greedy);
+            return modifier === '%' ? trimPatternSuffix(word, v, greedy) : trimPatternPrefix(word, v, greedy);
           }
         }
       }
@@ -360,64 +362,12 @@ class Lexer {
         }
         const value = this.lookup(name);
         if (this.skipUnset && value === undefined) return '${' + name + '/' + pattern + '/' + replacement + '}';
-        const re = shellPatternToRegExp(pattern, { anchorStart: false, anchorEnd: false, global: replaceAll });
-        const v = value ?? '';
-        return v.replace(re, () => replacement);
+        return replacePattern(value ?? '', pattern, replacement, replaceAll);
       }
       default:
         throw new ExpansionError(`unsupported modifier (${op}) in substitution`);
     }
   }
-}
-
-/**
- * Converts a shell pattern (`*`, `?`, `\x` literal) to a RegExp. Character classes are taken
- * literally, as BuildKit does.
- */
-function shellPatternToRegExp(pattern: string, o: { anchorStart: boolean; anchorEnd: boolean; global?: boolean }): RegExp {
-  let out = o.anchorStart ? '^' : '';
-  const chars = Array.from(pattern);
-  for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i]!;
-    if (ch === '*') out += '[\\s\\S]*';
-    else if (ch === '?') out += '[\\s\\S]';
-    else if (ch === '\\') {
-      const n = chars[i + 1];
-      if (n === undefined) out += '\\\\';
-      else {
-        i++;
-        out += escapeRegExp(n);
-      }
-    } else out += escapeRegExp(ch);
-  }
-  if (o.anchorEnd) out += '$';
-  return new RegExp(out, o.global ? 'gu' : 'u');
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function trimPrefix(pattern: string, value: string, greedy: boolean): string {
-  const re = shellPatternToRegExp(pattern, { anchorStart: true, anchorEnd: true });
-  const chars = Array.from(value);
-  if (greedy) {
-    for (let i = chars.length; i >= 0; i--) if (re.test(chars.slice(0, i).join(''))) return chars.slice(i).join('');
-  } else {
-    for (let i = 0; i <= chars.length; i++) if (re.test(chars.slice(0, i).join(''))) return chars.slice(i).join('');
-  }
-  return value;
-}
-
-function trimSuffix(pattern: string, value: string, greedy: boolean): string {
-  const re = shellPatternToRegExp(pattern, { anchorStart: true, anchorEnd: true });
-  const chars = Array.from(value);
-  if (greedy) {
-    for (let i = 0; i <= chars.length; i++) if (re.test(chars.slice(i).join(''))) return chars.slice(0, i).join('');
-  } else {
-    for (let i = chars.length; i >= 0; i--) if (re.test(chars.slice(i).join(''))) return chars.slice(0, i).join('');
-  }
-  return value;
 }
 
 function lex(input: string, env: Environment, o: ExpandOptions): ExpansionResult {

@@ -12,14 +12,17 @@ import { writeBusyboxRootfs } from './busybox-rootfs.js';
 /** The name both helpers give the image. */
 export const BUSYBOX_IMAGE = 'localhost/busybox:latest';
 
-/** Builds the busybox image in a trowel sandbox's store; returns its id. */
-export function makeTrowelBusyboxImage(t: TrowelSandbox, name = BUSYBOX_IMAGE): string {
+/**
+ * Builds the busybox image in a trowel sandbox's store; returns its id. With `timestamp`
+ * (seconds), two stores get the very same image (same id), for reproducibility tests.
+ */
+export function makeTrowelBusyboxImage(t: TrowelSandbox, name = BUSYBOX_IMAGE, opts: { timestamp?: number } = {}): string {
   const c = t.ok(['from', 'scratch']);
   try {
     const mnt = t.ok(['mount', c]);
     writeBusyboxRootfs(mnt);
     t.ok(['umount', c]);
-    return t.ok(['commit', '-q', c, name]);
+    return t.ok(['commit', '-q', ...(opts.timestamp !== undefined ? ['--timestamp', String(opts.timestamp)] : []), c, name]);
   } finally {
     t.run(['rm', c]);
   }

@@ -4,6 +4,7 @@ import { mount, umount2, UmountFlags, isErrnoError } from '../native/index.js';
 import { TrowelError } from '../oci/error.js';
 import type { Store } from '../storage/store.js';
 import type { ContainerRecord } from '../storage/records.js';
+import { inUserNamespace } from './run/user-namespace.js';
 
 /** Whether `target` is a mount point in this mount namespace (reads /proc/self/mountinfo). */
 export function isMounted(target: string): boolean {
@@ -36,14 +37,16 @@ export function mountContainer(store: Store, c: ContainerRecord): string {
   mkdirSync(paths.work, { recursive: true });
   mkdirSync(paths.merged, { recursive: true });
   const rel = (p: string) => p.slice(store.root.length + 1);
-  // redirect_dir and metacopy off: the upper dir must be a self-contained diff.
-  const data = `lowerdir=${lowers.join(':')},upperdir=${rel(paths.upper)},workdir=${rel(paths.work)},redirect_dir=off,metacopy=off`;
+  // redirect_dir and metacopy off: the upper dir must be a self-contained diff. In a user
+  // namespace (rootless) the kernel wants `userxattr`, which never makes redirects either.
+  const noRedirects = inUserNamespace() ? 'userxattr' : 'redirect_dir=off';
+  const data = `lowerdir=${lowers.join(':')},upperdir=${rel(paths.upper)},workdir=${rel(paths.work)},${noRedirects},metacopy=off`;
   const cwd = process.cwd();
   try {
     process.chdir(store.root);
     mount('overlay', paths.merged, 'overlay', 0, data);
   } catch (err) {
-    if (isErrnoError(err, 'EPERM')) {
+    if (isErrnoError(err, 'EPERM') && !inUserNamespace()) {
       throw new TrowelError('MOUNT_DENIED', `mount ${c.name}: permission denied: rootless users run this inside \`trowel unshare\``);
     }
     throw new TrowelError('MOUNT_FAILED', `mount ${c.name}: overlay: ${(err as Error).message}`);

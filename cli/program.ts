@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
   copy: { describe: 'Copy content into a working container', load: async () => (await import('./copy.js')).default },
   add: { describe: 'Add content to a working container, extracting local archives', load: async () => (await import('./add.js')).default },
   push: { describe: 'Push an image to a specified destination', load: async () => (await import('./push.js')).default },
+  manifest: { describe: 'Manipulate manifest lists', load: async () => (await import('./manifest.js')).default },
   pull: { describe: 'Pull an image from the specified location', load: async () => (await import('./pull.js')).default },
   info: { describe: 'Display trowel system information', load: async () => (await import('./info.js')).default },
   version: { describe: 'Display the trowel version information', load: async () => (await import('./version.js')).default },

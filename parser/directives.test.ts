@@ -19,4 +19,11 @@ test('a repeated directive or a bad escape is an error with its line', () => {
   assert.match(scanDirectives(['# escape=x']).error!.message, /invalid escape token 'x'/);
 });
 
+test('ReDoS: a directive with a long run of blanks inside is read in linear time', () => {
+  // `(.+?)[ \t]*$` needed seconds for this line; the value keeps its inner blanks.
+  const line = '# syntax=a' + ' '.repeat(200000) + 'b   ';
+  const r = scanDirectives([line]);
+  assert.is(r.directives[0]!.value, 'a' + ' '.repeat(200000) + 'b');
+});
+
 test.run();

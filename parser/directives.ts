@@ -12,7 +12,14 @@ export interface Directive {
   line: number;
 }
 
-const DIRECTIVE = /^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$/;
+// The value's trailing blanks are trimmed by hand: `(.+?)[ \t]*$` is quadratic on long lines.
+const DIRECTIVE = /^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.*)$/;
+
+function trimTrailingBlanks(s: string): string {
+  let end = s.length;
+  while (end > 0 && (s.charCodeAt(end - 1) === 0x20 || s.charCodeAt(end - 1) === 0x09)) end--;
+  return s.slice(0, end);
+}
 const KNOWN = new Set(['syntax', 'escape', 'check']);
 
 /** The outcome of scanning the leading lines. */
@@ -33,10 +40,10 @@ export function scanDirectives(lines: readonly string[]): DirectiveScan {
   let escape = '\\';
   for (let i = 0; i < lines.length; i++) {
     const m = DIRECTIVE.exec(lines[i]!);
-    if (!m) break;
+    if (!m || trimTrailingBlanks(m[2]!) === '') break;
     const name = m[1]!.toLowerCase();
     if (!KNOWN.has(name)) break;
-    const value = m[2]!;
+    const value = trimTrailingBlanks(m[2]!);
     if (directives.some((d) => d.name === name)) {
       return { directives, escape, error: { line: i + 1, column: 1, message: `only one ${name} parser directive can be used` } };
     }

@@ -65,6 +65,16 @@ function isCommentLine(raw: string): boolean {
   return raw.replace(LEADING_WS, '').startsWith('#');
 }
 
+/**
+ * Where a line ending in the escape character (then optional blanks) must be cut to continue it,
+ * or -1 when the line does not continue.
+ */
+function continuationCut(line: string, escape: string): number {
+  let end = line.length;
+  while (end > 0 && (line.charCodeAt(end - 1) === 0x20 || line.charCodeAt(end - 1) === 0x09)) end--;
+  return end > 0 && line[end - 1] === escape ? end - 1 : -1;
+}
+
 /** Whether a logical line may carry heredocs (RUN, COPY, ADD, also as ONBUILD triggers; not JSON form). */
 function mayContainHeredoc(text: string): boolean {
   if (!text.includes('<<')) return false;
@@ -112,7 +122,6 @@ export function scanLogicalLines(text: string, filename: string): ScannedFile {
   const scan = scanDirectives(physical);
   if (scan.error) throw new ContainerfileError(filename, scan.error.line, scan.error.column, scan.error.message);
   const escape = scan.escape;
-  const continuation = new RegExp((escape === '\\' ? '\\\\' : '`') + '[ \\t]*$');
 
   const lines: LogicalLine[] = [];
   const warnings: ParseWarning[] = [];
@@ -125,8 +134,9 @@ export function scanLogicalLines(text: string, filename: string): ScannedFile {
     const lead = LEADING_WS.exec(raw)![0].length;
     let first = raw.slice(lead);
     const segments: Segment[] = [{ offset: 0, line: lineNo, column: lead + 1 }];
-    let ended = !continuation.test(first);
-    if (!ended) first = first.replace(continuation, '');
+    let cut = continuationCut(first, escape);
+    let ended = cut < 0;
+    if (!ended) first = first.slice(0, cut);
     if (ended && first === '') continue;
     let joined = first;
     let endLine = lineNo;
@@ -141,8 +151,9 @@ export function scanLogicalLines(text: string, filename: string): ScannedFile {
       }
       segments.push({ offset: joined.length, line: i, column: 1 });
       let piece = next;
-      ended = !continuation.test(piece);
-      if (!ended) piece = piece.replace(continuation, '');
+      cut = continuationCut(piece, escape);
+      ended = cut < 0;
+      if (!ended) piece = piece.slice(0, cut);
       joined += piece;
       endLine = i;
       endColumn = next.length + 1;

@@ -28,3 +28,19 @@ trowel images
 trowel inspect --format '{{.OCIv1.Config.Cmd}}' localhost/scratch-httpd:latest
 trowel push localhost/scratch-httpd:latest "oci-archive:$archive"
 skopeo inspect "oci-archive:$archive"
+
+# trowel bud: a local busybox base (busybox-static with its applet links), then a multi-stage
+# Containerfile with RUN, heredocs and COPY --from, and the image it makes run with trowel run.
+base=$(trowel from scratch)
+basemnt=$(trowel mount "$base")
+mkdir -p "$basemnt/bin" "$basemnt/tmp"
+cp /bin/busybox "$basemnt/bin/"
+{ set +x; } 2>/dev/null
+for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -s busybox "$basemnt/bin/$applet"; done
+set -x
+trowel umount "$base"
+trowel commit --rm "$base" localhost/busybox:latest
+trowel bud --build-arg GREETING=hi -t localhost/demo:latest testdata/bud/demo
+app=$(trowel from localhost/demo:latest)
+trowel run "$app" -- /app/run.sh
+trowel rm "$app"

@@ -3,22 +3,45 @@ import { writeFileSync } from 'node:fs';
 import type { GlobalArgs } from './global-options.js';
 import { openStore, out } from './context.js';
 import { createWorkingContainer } from '../builder/working-container.js';
+import { parsePullPolicy, resolveImage } from '../builder/resolve-image.js';
+import { platformFromFlags, registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
 
-interface Args extends GlobalArgs { image: string; name?: string; cidfile?: string; quiet?: boolean; pull?: string }
+interface Args extends GlobalArgs, RegistryFlagArgs {
+  image: string; name?: string; cidfile?: string; quiet?: boolean; pull?: string;
+  'pull-always'?: boolean; 'pull-never'?: boolean; platform?: string; arch?: string; os?: string; variant?: string;
+}
 
 const cmd: CommandModule<GlobalArgs, Args> = {
   command: 'from <image>',
   describe: 'Create a working container based on an image',
   builder: (y) =>
-    y
-      .positional('image', { type: 'string', demandOption: true, describe: 'image name or id, or scratch' })
+    registryFlags(y
+      .positional('image', { type: 'string', demandOption: true, describe: 'image name or id, a transport:location, or scratch' })
       .option('name', { type: 'string', describe: 'set a name for the working container' })
       .option('cidfile', { type: 'string', describe: 'write the container ID to the file' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: "don't output progress information when pulling images" })
-      .option('pull', { type: 'string', describe: 'pull policy: always, missing, never, newer (images are local-only for now)' }) as never,
+      .option('pull', { type: 'string', describe: 'pull policy: always, missing (default), never, newer (a bare --pull or true: newer)' })
+      .option('pull-always', { type: 'boolean', describe: 'pull the image even if it is in local storage (--pull=always)' })
+      .option('pull-never', { type: 'boolean', describe: 'use only images in local storage (--pull=never)' })
+      .option('platform', { type: 'string', describe: 'OS/ARCH[/VARIANT] of the image to pull from a manifest list' })
+      .option('arch', { type: 'string', describe: 'architecture of the image to pull' })
+      .option('os', { type: 'string', describe: 'OS of the image to pull' })
+      .option('variant', { type: 'string', describe: 'architecture variant of the image to pull' })) as never,
   handler: async (args) => {
     const store = openStore(args);
-    const c = await createWorkingContainer(store, { image: args.image, ...(args.name ? { name: args.name } : {}) });
+    let image = args.image;
+    if (image !== 'scratch') {
+      const pull = args['pull-always'] ? 'always' : args['pull-never'] ? 'never' : args.pull !== undefined ? parsePullPolicy(args.pull) : 'missing';
+      const platform = platformFromFlags(args);
+      const record = await resolveImage(store, image, {
+        pull,
+        access: registryAccessFromFlags(args),
+        ...(platform ? { platform } : {}),
+        ...(args.quiet ? {} : { onProgress: (line: string) => process.stderr.write(line + '\n') }),
+      });
+      image = record.id;
+    }
+    const c = await createWorkingContainer(store, { image, ...(args.name ? { name: args.name } : {}) });
     if (args.cidfile) writeFileSync(args.cidfile, c.id);
     out(c.name);
   },

@@ -5,7 +5,7 @@ import { openStore, out } from './context.js';
 import { InvalidArgumentError, TrowelError } from '../oci/error.js';
 import { isIndexMediaType } from '../oci/media-types.js';
 import type { Compression } from '../oci/media-types.js';
-import type { DockerTransportOptions } from '../registry/transports/docker.js';
+import { registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
 import { openDockerSource } from '../registry/transports/docker.js';
 import { openDestination } from '../builder/image-locations.js';
 import {
@@ -13,35 +13,12 @@ import {
   pushManifestList, readManifestList, removeFromManifestList, removeManifestList, type EntryOverrides,
 } from '../builder/manifest-list.js';
 
-interface AccessArgs { 'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string }
-
-interface Args extends GlobalArgs, AccessArgs {
+interface Args extends GlobalArgs, RegistryFlagArgs {
   list: string; images?: string[]; image?: string; digest?: string; destination?: string; lists?: string[];
   all?: boolean; amend?: boolean; os?: string; arch?: string; variant?: string; 'os-version'?: string;
   'os-features'?: string[]; features?: string[]; annotation?: string[]; quiet?: boolean; digestfile?: string;
   format?: string; rm?: boolean; 'compression-format'?: string; 'compression-level'?: number;
-  'disable-compression'?: boolean; retry?: number; 'retry-delay'?: string;
-}
-
-function access(args: AccessArgs & { retry?: number; 'retry-delay'?: string }): DockerTransportOptions {
-  const retry = args.retry !== undefined || args['retry-delay'] !== undefined
-    ? { ...(args.retry !== undefined ? { retries: args.retry } : {}), ...(args['retry-delay'] !== undefined ? { baseDelayMs: parseDelay(args['retry-delay']) } : {}) }
-    : undefined;
-  return {
-    ...(args['tls-verify'] !== undefined ? { tlsVerify: args['tls-verify'] } : {}),
-    ...(args.authfile ? { authFile: args.authfile } : {}),
-    ...(args.creds ? { creds: args.creds } : {}),
-    ...(args['cert-dir'] ? { certDir: args['cert-dir'] } : {}),
-    ...(retry ? { client: { retry } } : {}),
-  };
-}
-
-/** `--retry-delay` as buildah takes it: a Go duration (`2s`, `500ms`) or plain seconds. */
-export function parseDelay(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (!m) throw new InvalidArgumentError(`parse --retry-delay ${JSON.stringify(text)}: expected a duration such as 2s or 500ms`);
-  const n = Number(m[1]);
-  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
+  'disable-compression'?: boolean;
 }
 
 function annotations(list: string[] | undefined): Record<string, string> {
@@ -81,12 +58,7 @@ const platformFlags = (y: Argv<any>) =>
     .option('features', { type: 'string', array: true, describe: 'override the features of the image' })
     .option('annotation', { type: 'string', array: true, describe: 'set an annotation for the image (key=value)' });
 
-const accessFlags = (y: Argv<any>) =>
-  y
-    .option('tls-verify', { type: 'boolean', describe: 'require HTTPS and verify certificates (default true)' })
-    .option('authfile', { type: 'string', describe: 'path of the authentication file' })
-    .option('creds', { type: 'string', describe: 'USERNAME[:PASSWORD] for the registry' })
-    .option('cert-dir', { type: 'string', describe: 'certificates directory for the registry' });
+const accessFlags = (y: Argv<any>) => registryFlags(y);
 
 const create: CommandModule<GlobalArgs, Args> = {
   command: 'create <list> [images..]',
@@ -97,7 +69,7 @@ const create: CommandModule<GlobalArgs, Args> = {
   handler: async (args) => {
     const store = openStore(args);
     let list = await createManifestList(store, args.list, { amend: !!args.amend });
-    for (const image of args.images ?? []) list = (await addToManifestList(store, args.list, image, { all: !!args.all, access: access(args) })).list;
+    for (const image of args.images ?? []) list = (await addToManifestList(store, args.list, image, { all: !!args.all, access: registryAccessFromFlags(args) })).list;
     out(list.id);
   },
 };
@@ -109,7 +81,7 @@ const add: CommandModule<GlobalArgs, Args> = {
     .option('all', { type: 'boolean', describe: "add all of the list's images if the image is a list" }))) as never,
   handler: async (args) => {
     const store = openStore(args);
-    const r = await addToManifestList(store, args.list, args.image!, { ...overrides(args), all: !!args.all, access: access(args) });
+    const r = await addToManifestList(store, args.list, args.image!, { ...overrides(args), all: !!args.all, access: registryAccessFromFlags(args) });
     out(`${r.list.id}: ${r.digest}`);
   },
 };
@@ -145,7 +117,7 @@ const inspect: CommandModule<GlobalArgs, Args> = {
       return;
     }
     // Not a local list: show the registry's, as buildah does.
-    const src = await openDockerSource(args.list, access(args));
+    const src = await openDockerSource(args.list, registryAccessFromFlags(args));
     try {
       const top = await src.getManifest();
       if (!isIndexMediaType(top.mediaType)) throw new TrowelError('NOT_A_LIST', `inspect manifest list ${args.list}: ${src.name} is an image, not a manifest list`);
@@ -167,9 +139,7 @@ const push: CommandModule<GlobalArgs, Args> = {
     .option('rm', { type: 'boolean', describe: 'remove the manifest list if the push succeeds' })
     .option('compression-format', { type: 'string', describe: 'layer compression: gzip (default), zstd' })
     .option('compression-level', { type: 'number', describe: 'compression level' })
-    .option('disable-compression', { alias: 'D', type: 'boolean', describe: "don't compress layers" })
-    .option('retry', { type: 'number', describe: 'number of times to retry a failed request (default 4)' })
-    .option('retry-delay', { type: 'string', describe: 'first delay between retries, doubled each time (default 250ms)' })) as never,
+    .option('disable-compression', { alias: 'D', type: 'boolean', describe: "don't compress layers" })) as never,
   handler: async (args) => {
     const store = openStore(args);
     const list = findManifestList(store, args.list);
@@ -180,12 +150,12 @@ const push: CommandModule<GlobalArgs, Args> = {
       else throw new InvalidArgumentError(`unrecognized manifest list type ${JSON.stringify(args.format)}: use oci or v2s2`);
     }
     const compression = args['disable-compression'] ? 'none' : parseCompression(args['compression-format'] ?? 'gzip');
-    const dst = await openDestination(store, args.destination ?? args.list, list.names[0], access(args));
+    const dst = await openDestination(store, args.destination ?? args.list, list.names[0], registryAccessFromFlags(args));
     const log = (line: string) => {
       if (!args.quiet) process.stderr.write(line + '\n');
     };
     const digest = await pushManifestList(store, args.list, dst, {
-      all: !!args.all, compression, access: access(args), onProgress: log,
+      all: !!args.all, compression, access: registryAccessFromFlags(args), onProgress: log,
       ...(format ? { format } : {}),
       ...(args['compression-level'] !== undefined ? { compressionLevel: args['compression-level'] } : {}),
     });

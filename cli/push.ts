@@ -8,6 +8,8 @@ import { StoreImageSource } from '../builder/store-transport.js';
 import { openDestination } from '../builder/image-locations.js';
 import { manifestForExport } from '../builder/export-manifest.js';
 import { manifestFormat } from './commit.js';
+import { pushManifestList } from '../builder/manifest-list.js';
+import { registryAccessFromFlags } from './registry-flags.js';
 import { InvalidArgumentError } from '../oci/error.js';
 import type { Compression } from '../oci/media-types.js';
 
@@ -19,7 +21,7 @@ function parseCompression(text: string): Compression {
 interface Args extends GlobalArgs {
   'compression-format'?: string; 'compression-level'?: number; 'disable-compression'?: boolean;
   image: string; destination?: string; quiet?: boolean; digestfile?: string; 'tls-verify'?: boolean;
-  authfile?: string; creds?: string; 'cert-dir'?: string; all?: boolean; format?: string;
+  authfile?: string; creds?: string; 'cert-dir'?: string; all?: boolean; format?: string; retry?: number; 'retry-delay'?: string;
 }
 
 const cmd: CommandModule<GlobalArgs, Args> = {
@@ -39,22 +41,29 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('format', { alias: 'f', type: 'string', describe: 'manifest type at the destination: oci or docker (default: the image\'s)' })
       .option('compression-format', { type: 'string', describe: 'layer compression: gzip (default), zstd' })
       .option('compression-level', { type: 'number', describe: 'compression level' })
-      .option('disable-compression', { alias: 'D', type: 'boolean', describe: "don't compress layers" }) as never,
+      .option('disable-compression', { alias: 'D', type: 'boolean', describe: "don't compress layers" })
+      .option('retry', { type: 'number', describe: 'times to retry a failed registry request (default 4)' })
+      .option('retry-delay', { type: 'string', describe: 'first delay between retries, doubled each time (default 250ms)' }) as never,
   handler: async (args) => {
     const store = openStore(args);
     const image = findImage(store.images(), args.image);
     const localName = image.names[0];
-    const dest = await openDestination(store, args.destination ?? args.image, localName, {
-      ...(args['tls-verify'] !== undefined ? { tlsVerify: args['tls-verify'] } : {}),
-      ...(args.authfile ? { authFile: args.authfile } : {}),
-      ...(args.creds ? { creds: args.creds } : {}),
-      ...(args['cert-dir'] ? { certDir: args['cert-dir'] } : {}),
-    });
+    const access = registryAccessFromFlags(args);
+    const dest = await openDestination(store, args.destination ?? args.image, localName, access);
     const log = (line: string) => {
       if (!args.quiet) process.stderr.write(line + '\n');
     };
-    log('Getting image source signatures');
     const compression = args['disable-compression'] ? 'none' : parseCompression(args['compression-format'] ?? 'gzip');
+    if (image.kind === 'index') {
+      // A local manifest list: pushed as `manifest push` pushes it (its images compressed too, with --all).
+      const digest = await pushManifestList(store, image.id, dest, {
+        all: !!args.all, compression, access, onProgress: log,
+        ...(args['compression-level'] !== undefined ? { compressionLevel: args['compression-level'] } : {}),
+      });
+      if (args.digestfile) writeFileSync(args.digestfile, digest);
+      return;
+    }
+    log('Getting image source signatures');
     const top = await manifestForExport(store, image, {
       compression,
       ...(args['compression-level'] !== undefined ? { compressionLevel: args['compression-level'] } : {}),

@@ -66,8 +66,11 @@ async function resolveBase(session: BuildSession, index: number, progress: Stage
   switch (g.base.kind) {
     case 'scratch':
       return {};
-    case 'stage':
-      return { imageId: await session.stageImage(g.base.index) };
+    case 'stage': {
+      // buildah's history comment names an unnamed stage image by its short id.
+      const imageId = await session.stageImage(g.base.index);
+      return { imageId, name: imageId.slice(0, 12) };
+    }
     case 'image': {
       const img = await resolveBaseImage(session.store, g.base.reference, {
         policy: session.options.pull,
@@ -168,6 +171,16 @@ export async function runStage(session: BuildSession, index: number, position: n
     ...stage.instructions.map((instruction) => ({ instruction, trigger: false })),
   ];
 
+  if (steps.length === 0 && currentImage !== undefined) {
+    // Nothing to do on top of an image: buildah hands the base image on (tagged if final).
+    if (isFinal) {
+      if (o.tags.length > 0) await tagImage(store, currentImage, o.tags);
+      progress.commit(o.tagsAsGiven[0]);
+      progress.produced(currentImage);
+    }
+    return { imageId: currentImage };
+  }
+
   const pendingHistory: HistoryEntry[] = [];
   let parentKey = stepKey('', `FROM ${currentImage ?? 'scratch'} ${graph.stages[index]!.platform ?? ''}`, []);
   let stepNumber = 1;
@@ -183,11 +196,13 @@ export async function runStage(session: BuildSession, index: number, position: n
       if (e instanceof TrowelError) throw new BuildStepError(where(instruction), e.message, { code: e.code });
       throw e;
     }
-    const argsBefore = new Map(vars.argValues());
     vars.apply(step);
+    // A RUN's history lists the ARGs in scope with the values the command sees (ENV wins).
+    const seen = vars.expansionEnv();
+    const argsInScope = new Map([...vars.argValues().keys()].map((k) => [k, seen.get(k) ?? ''] as const));
     try {
       const inputs = await stepInputs(services, step);
-      const historyText = createdBy(step.kind === 'run' ? instruction : step, argsBefore, inputs.token);
+      const historyText = createdBy(instruction, argsInScope, inputs.token);
       if (o.layers) {
         const key = stepKey(parentKey, step, [...inputs.digests, ...(step.kind === 'run' ? vars.runEnv() : []), ...(last && isFinal ? finalFlagInputs(o) : [])]);
         parentKey = key;

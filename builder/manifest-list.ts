@@ -185,19 +185,20 @@ async function remoteEntries(store: Store, ref: string, all: boolean, access: Do
   try {
     const source = `docker://${repositoryName(src.reference)}`;
     const top = await src.getManifest();
-    const describe = async (m: ManifestBlob, platform?: Platform): Promise<ListEntry> => {
+    const describe = async (m: ManifestBlob, from?: ListEntry): Promise<ListEntry> => {
       if (!isManifestMediaType(m.mediaType)) throw new ManifestListError(`add ${ref} to manifest list: ${m.digest} is a ${m.mediaType}, not an image manifest`);
       const manifest = JSON.parse(m.bytes.toString('utf8')) as ImageManifest;
       if (!store.blobs.has(manifest.config.digest)) await store.blobs.write(await src.getBlob(manifest.config), { digest: manifest.config.digest, size: manifest.config.size }, 'config');
       store.blobs.writeBytes(m.bytes);
       const config = store.blobs.readJson<ImageConfig>(manifest.config.digest);
-      return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length, platform: platform ?? platformOf(config) };
+      // An entry of a list keeps what the list said about it (platform, annotations).
+      return { ...from, mediaType: m.mediaType, digest: m.digest, size: m.bytes.length, platform: from?.platform ?? platformOf(config) };
     };
     if (isIndexMediaType(top.mediaType)) {
       const index = JSON.parse(top.bytes.toString('utf8')) as ImageIndex;
       if (!all) throw new ManifestListError(`add ${ref} to manifest list: it is a manifest list; use --all to add its images`);
       const entries: ListEntry[] = [];
-      for (const child of index.manifests) entries.push(await describe(await src.getManifest(child.digest), child.platform));
+      for (const child of index.manifests) entries.push(await describe(await src.getManifest(child.digest), child));
       return { entries, source };
     }
     return { entries: [await describe(top)], source };

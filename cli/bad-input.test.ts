@@ -52,7 +52,7 @@ test.after(() => {
 
 test('unknown container and unknown image', () => {
   assertCleanFailure(t.run(['mount', 'no-such-container']), /no-such-container: container not known/);
-  assertCleanFailure(t.run(['from', 'localhost/no-such-image']), /localhost\/no-such-image: image not known/);
+  assertCleanFailure(t.run(['from', '--pull', 'never', 'localhost/no-such-image']), /localhost\/no-such-image: image not known/);
   assertCleanFailure(t.run(['inspect', 'nothing-here']), /nothing-here: image not known/);
   assertStoreConsistent();
 });

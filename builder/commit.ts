@@ -12,6 +12,8 @@ import { buildManifest, configFor } from '../oci/manifest-convert.js';
 import { isMounted, mountContainer, unmountContainer } from './mount.js';
 import { getContainer, removeWorkingContainer } from './working-container.js';
 import { finishPendingCommit } from './pending-commit.js';
+import { recoverKilledRun } from './run/run-step.js';
+import { storeRunTarget } from './run/store-target.js';
 
 export { finishPendingCommit };
 
@@ -100,6 +102,8 @@ function baseLayerDescriptors(store: Store, c: ContainerRecord, layerRecords: Re
 export async function commitContainer(store: Store, nameOrId: string, opts: CommitOptions): Promise<ImageRecord> {
   let c = await finishPendingCommit(store, getContainer(store, nameOrId));
   const paths = store.containerPaths(c.id);
+  // A RUN that was killed may have left its mount points in the upper dir; they are not content.
+  recoverKilledRun(storeRunTarget(store, c).layers);
   const created = opts.timestamp !== undefined ? new Date(opts.timestamp * 1000).toISOString() : new Date().toISOString();
   const layerState = store.layers();
 

@@ -26,8 +26,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# /dev/fuse as distributions ship it, so rootless fuse-overlayfs works.
-[ -e /dev/fuse ] && chmod 0666 /dev/fuse || true
+# /dev/fuse and /dev/net/tun as distributions ship them, so rootless fuse-overlayfs and
+# slirp4netns work.
+for dev in /dev/fuse /dev/net/tun; do
+  if [ -e "$dev" ]; then chmod 0666 "$dev"; fi
+done
 
 # npm packages exactly as locked; skipped when node_modules already matches the lock file.
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)

@@ -162,13 +162,52 @@ test.after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-for (const c of CASES) {
+// COMPAT_CASES=a,b runs only those cases (to replay a failure quickly).
+const only = process.env.COMPAT_CASES?.split(',').filter((n) => n !== '');
+const selected = CASES.filter((x) => !only || only.includes(x.name));
+
+/** Builds run a few cases at a time (each case runs both builders): builds mostly wait on I/O. */
+const CONCURRENT_CASES = 3;
+const pending = new Map<string, Promise<[Built, Built]>>();
+let slots = CONCURRENT_CASES;
+const queue: Array<() => void> = [];
+async function inSlot<T>(fn: () => Promise<T>): Promise<T> {
+  if (slots > 0) slots--;
+  else await new Promise<void>((r) => queue.push(r));
+  try {
+    return await fn();
+  } finally {
+    const next = queue.shift();
+    if (next) next();
+    else slots++;
+  }
+}
+
+function buildBoth(c: CompatCase): Promise<[Built, Built]> {
+  let p = pending.get(c.name);
+  if (!p) {
+    p = inSlot(async () => {
+      const file = join(work, `${c.name}.Containerfile`);
+      writeFileSync(file, c.containerfile);
+      const context = contextFor(c);
+      return Promise.all([buildWithTrowel(c, file, context), buildWithBuildah(c, file, context)]);
+    });
+    p.catch(() => {}); // reported by the case's own test
+    pending.set(c.name, p);
+  }
+  return p;
+}
+
+test('compat: set-up starts the builds', () => {
+  if (!hasBuildah) return;
+  for (const c of selected) buildBoth(c);
+  assert.is(pending.size, selected.length);
+});
+
+for (const c of selected) {
   test(`compat: ${c.name}`, async () => {
     if (!hasBuildah) return;
-    const file = join(work, `${c.name}.Containerfile`);
-    writeFileSync(file, c.containerfile);
-    const context = contextFor(c);
-    const [mine, theirs] = await Promise.all([buildWithTrowel(c, file, context), buildWithBuildah(c, file, context)]);
+    const [mine, theirs] = await buildBoth(c);
     const configMine = normalizeConfig(mine.config);
     const configTheirs = normalizeConfig(theirs.config);
     // buildah's chroot isolation leaves the empty mount targets of a RUN in the image (mode 0755);

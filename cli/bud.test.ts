@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TROWEL_BIN, TrowelSandbox, mountsUnder } from '../test/support/trowel.js';
 import { makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
+import { startRegistry } from '../test/support/registry.js';
 
 let t: TrowelSandbox;
 let work = '';
@@ -231,6 +232,24 @@ test('symlink escape: a context link pointing outside is never followed out of t
   assert.is(r2.code, 125);
   assert.not.match(r2.stderr, /host secret/);
   assertNothingLeft();
+});
+
+test('FROM an image on a registry: pulled with --tls-verify=false, then built on', async () => {
+  const reg = await startRegistry();
+  const fresh = new TrowelSandbox('trowel-bud-pull-');
+  try {
+    t.ok(['push', '--tls-verify=false', 'localhost/busybox:latest', `docker://${reg.host}/base/busybox:1`]);
+    const dir = context('pulled', { Containerfile: `FROM ${reg.host}/base/busybox:1\nRUN echo pulled > /p\n` });
+    const r = fresh.run(['bud', '--tls-verify=false', '-t', 'on-pulled', dir]);
+    assert.is(r.code, 0, r.stderr);
+    const c = fresh.ok(['from', 'on-pulled']);
+    assert.is(fresh.ok(['run', c, '--', 'cat', '/p']), 'pulled');
+    fresh.ok(['rm', c]);
+    assert.match(fresh.ok(['images']), new RegExp(`${reg.host}/base/busybox`));
+  } finally {
+    fresh.cleanup();
+    await reg.stop();
+  }
 });
 
 test('bad input: an unreachable base image is one line naming it', () => {

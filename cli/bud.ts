@@ -18,7 +18,7 @@ interface Args extends GlobalArgs {
   'cap-drop': string[]; ulimit: string[]; jobs?: number; 'skip-unused-stages'?: boolean; rm?: boolean;
   'force-rm'?: boolean; ignorefile?: string; logfile?: string; 'disable-compression'?: boolean;
   'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string;
-  userns?: string; platform?: string[];
+  userns?: string; platform?: string[]; 'add-host': string[];
   [flag: string]: unknown;
 }
 
@@ -26,7 +26,7 @@ const list = { type: 'string', array: true, default: [] as string[] } as const;
 
 /** buildah bud flags trowel knows but does not do yet: accepted by name, refused when used. */
 const NOT_YET = [
-  'add-host', 'all-platforms', 'arch', 'build-context', 'cache-from', 'cache-to', 'cache-ttl', 'cgroup-parent',
+  'all-platforms', 'arch', 'build-context', 'cache-from', 'cache-to', 'cache-ttl', 'cgroup-parent',
   'cgroupns', 'compress', 'cpp-flag', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
   'decryption-key', 'device', 'disable-content-trust', 'dns', 'dns-option', 'dns-search', 'from', 'hooks-dir',
   'http-proxy', 'ipc', 'logsplit', 'manifest', 'memory', 'memory-swap', 'no-hosts', 'os', 'os-feature',
@@ -148,6 +148,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('authfile', { type: 'string' })
       .option('creds', { type: 'string' })
       .option('cert-dir', { type: 'string' })
+      .option('add-host', { ...list, describe: 'host:ip added to /etc/hosts in RUN steps' })
       .option('userns', { type: 'string', describe: 'user namespace for RUN (only host-like default)' })
       .option('platform', { ...list, describe: 'target platform (only the host platform for now)' });
     for (const f of NOT_YET) b = b.option(f, { type: 'string', hidden: true });
@@ -200,6 +201,13 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       capAdd: args['cap-add'],
       capDrop: args['cap-drop'],
       ulimits: args.ulimit,
+      addHosts: args['add-host'],
+      registryAccess: {
+        ...(args['tls-verify'] !== undefined ? { tlsVerify: args['tls-verify'] } : {}),
+        ...(args.authfile ? { authFile: args.authfile } : {}),
+        ...(args.creds ? { creds: args.creds } : {}),
+        ...(args['cert-dir'] ? { certDir: args['cert-dir'] } : {}),
+      },
       ...(args.jobs !== undefined ? { jobs: args.jobs } : {}),
       rm: args.rm ?? true,
       forceRm: args['force-rm'] ?? true,

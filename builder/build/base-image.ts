@@ -13,6 +13,7 @@ import { formatReference, type ImageReference } from '../../oci/reference.js';
 import { parseImageLocation } from '../../registry/transports/parse.js';
 import { StoreImageDestination } from '../store-transport.js';
 import { localNameFor, openSource } from '../image-locations.js';
+import type { DockerTransportOptions } from '../../registry/transports/docker.js';
 import type { PullPolicy } from './options.js';
 
 /** The base image could not be found locally nor pulled. */
@@ -32,9 +33,9 @@ function findLocal(store: Store, reference: string): ImageRecord | undefined {
   }
 }
 
-async function pull(store: Store, reference: string, platform: Platform | undefined, log: (line: string) => void): Promise<ImageRecord> {
+async function pull(store: Store, reference: string, platform: Platform | undefined, log: (line: string) => void, access: DockerTransportOptions): Promise<ImageRecord> {
   const loc = parseImageLocation(reference);
-  const src = await openSource(store, reference);
+  const src = await openSource(store, reference, { ...access, onTrying: (ref) => log(`Trying to pull ${ref}...`) });
   const resolved = (src as { reference?: ImageReference }).reference;
   const name = resolved ? formatReference(resolved) : localNameFor(loc);
   const dest = new StoreImageDestination(store, name ? [name] : []);
@@ -48,7 +49,7 @@ async function pull(store: Store, reference: string, platform: Platform | undefi
  * The local image for `reference`, pulled per `policy` when needed.
  * @throws BaseImageError naming the reference and why it could not be had.
  */
-export async function resolveBaseImage(store: Store, reference: string, opts: { policy: PullPolicy; platform?: string; log: (line: string) => void }): Promise<ImageRecord> {
+export async function resolveBaseImage(store: Store, reference: string, opts: { policy: PullPolicy; platform?: string; log: (line: string) => void; access?: DockerTransportOptions }): Promise<ImageRecord> {
   const platform = opts.platform !== undefined ? parsePlatform(opts.platform) : undefined;
   const local = opts.policy === 'always' ? undefined : findLocal(store, reference);
   if (local && opts.policy !== 'newer') return local;
@@ -56,7 +57,7 @@ export async function resolveBaseImage(store: Store, reference: string, opts: { 
     throw new BaseImageError(reference, 'image not known locally and --pull=never forbids pulling it');
   }
   try {
-    return await pull(store, reference, platform, opts.log);
+    return await pull(store, reference, platform, opts.log, opts.access ?? {});
   } catch (e) {
     if (local) return local;
     const why = e instanceof Error ? e.message : String(e);

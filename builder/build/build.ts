@@ -78,7 +78,7 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
           const stage = /^\d+$/.test(from) ? Number(from) : parsed.stages.find((s) => s.name === from.toLowerCase())?.index;
           const imageId = stage !== undefined && stage < parsed.stages.length
             ? await session.stageImage(stage)
-            : (await resolveBaseImage(store, from, { policy: o.pull, log: o.progress })).id;
+            : (await resolveBaseImage(store, from, { policy: o.pull, log: o.progress, access: o.registryAccess })).id;
           const c = await createWorkingContainer(store, { image: imageId });
           session.containers.add(c.id);
           const root = mountContainer(store, c);

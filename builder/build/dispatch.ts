@@ -179,6 +179,7 @@ async function runStep(svc: StepServices, step: RunInstruction, original: RunIns
       capDrop: o.capDrop,
       ulimits: o.ulimits,
       isolation: o.isolation,
+      addHosts: o.addHosts,
       stdio: o.runOutput === 'ignore' ? 'ignore' : ['ignore', 'inherit', 'inherit'],
       forwardSignals: true,
     }, storeRunContext(store, o.driver));

@@ -5,6 +5,7 @@
 import { cpus } from 'node:os';
 import type { Compression, ManifestFormat } from '../../oci/media-types.js';
 import type { StorageDriverConfig } from '../run/storage-driver.js';
+import type { DockerTransportOptions } from '../../registry/transports/docker.js';
 
 /** `--pull` policies, as buildah names them. */
 export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
@@ -45,6 +46,8 @@ export interface BuildOptions {
   timestamp?: number;
   omitHistory?: boolean;
   pull?: PullPolicy;
+  /** How pulls reach registries (`--tls-verify`, `--authfile`, `--creds`, `--cert-dir`). */
+  registryAccess?: DockerTransportOptions;
   /** RUN settings shared by every step. */
   isolation?: string;
   network?: string;
@@ -52,6 +55,8 @@ export interface BuildOptions {
   capAdd?: string[];
   capDrop?: string[];
   ulimits?: string[];
+  /** `--add-host name:ip` for RUN steps. */
+  addHosts?: string[];
   /** `--secret id=ID,src=PATH`, by id: host paths RUN --mount=type=secret may bind. */
   secrets?: Record<string, string>;
   /** Stages run at the same time at most (default: the number of CPUs). */
@@ -100,12 +105,14 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     ...(o.timestamp !== undefined ? { timestamp: o.timestamp } : {}),
     omitHistory: o.omitHistory ?? false,
     pull: o.pull ?? 'missing',
+    registryAccess: o.registryAccess ?? {},
     isolation: o.isolation ?? 'oci',
     network: o.network ?? 'host',
     volumes: o.volumes ?? [],
     capAdd: o.capAdd ?? [],
     capDrop: o.capDrop ?? [],
     ulimits: o.ulimits ?? [],
+    addHosts: o.addHosts ?? [],
     secrets: o.secrets ?? {},
     jobs: Math.max(1, o.jobs ?? cpus().length),
     rm: o.rm ?? true,

@@ -74,6 +74,7 @@ async function resolveBase(session: BuildSession, index: number, progress: Stage
     case 'image': {
       const img = await resolveBaseImage(session.store, g.base.reference, {
         policy: session.options.pull,
+        access: session.options.registryAccess,
         ...(g.platform !== undefined ? { platform: g.platform } : {}),
         log: (l) => progress.line(l),
       });

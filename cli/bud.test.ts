@@ -5,8 +5,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TROWEL_BIN, TrowelSandbox, mountsUnder } from '../test/support/trowel.js';
@@ -143,6 +143,21 @@ test('--timestamp: two builds in different stores give the same image id', () =>
   } finally {
     other.cleanup();
   }
+});
+
+test('--output writes the file system to a directory or a tar', () => {
+  const dir = context('output', { Containerfile: 'FROM busybox\nRUN mkdir /o && echo out > /o/file && chmod 600 /o/file\n' });
+  const dest = join(work, 'out-dir');
+  const tarFile = join(work, 'out.tar');
+  assert.is(t.run(['bud', '--output', `type=local,dest=${dest}`, dir]).code, 0);
+  assert.is(readFileSync(join(dest, 'o/file'), 'utf8'), 'out\n');
+  assert.is(statSync(join(dest, 'o/file')).mode & 0o777, 0o600);
+  assert.is(t.run(['bud', '-o', `type=tar,dest=${tarFile}`, dir]).code, 0);
+  const listing = spawnSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).stdout;
+  assert.match(listing, /^\.\/o\/file$/m);
+  const bad = t.run(['bud', '--output', 'type=zip,dest=x', dir]);
+  assert.match(bad.stderr, /parse --output "type=zip,dest=x": type must be local or tar/);
+  assert.equal(containers(), []);
 });
 
 test('RUN --mount=type=secret: the secret is readable in RUN and absent from the image', () => {

@@ -5,7 +5,7 @@ import { openStore, out } from './context.js';
 import { manifestFormat } from './commit.js';
 import { parseTimestamp } from './timestamp.js';
 import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
-import { build, type BuildOptions, type ContainerfileInput, type PullPolicy } from '../builder/build/index.js';
+import { build, exportFilesystem, parseOutputSpec, type BuildOptions, type ContainerfileInput, type PullPolicy } from '../builder/build/index.js';
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
 
 interface Args extends GlobalArgs {
@@ -18,7 +18,7 @@ interface Args extends GlobalArgs {
   'cap-drop': string[]; ulimit: string[]; jobs?: number; 'skip-unused-stages'?: boolean; rm?: boolean;
   'force-rm'?: boolean; ignorefile?: string; logfile?: string; 'disable-compression'?: boolean;
   'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string;
-  userns?: string; platform?: string[]; 'add-host': string[];
+  userns?: string; platform?: string[]; 'add-host': string[]; output?: string;
   [flag: string]: unknown;
 }
 
@@ -30,7 +30,7 @@ const NOT_YET = [
   'cgroupns', 'compress', 'cpp-flag', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
   'decryption-key', 'device', 'disable-content-trust', 'dns', 'dns-option', 'dns-search', 'from', 'hooks-dir',
   'http-proxy', 'ipc', 'logsplit', 'manifest', 'memory', 'memory-swap', 'no-hosts', 'os', 'os-feature',
-  'os-version', 'output', 'pid', 'retry', 'retry-delay', 'runtime', 'runtime-flag', 'security-opt', 'shm-size',
+  'os-version', 'pid', 'retry', 'retry-delay', 'runtime', 'runtime-flag', 'security-opt', 'shm-size',
   'sign-by', 'ssh', 'stdin', 'userns-gid-map', 'userns-gid-map-group', 'userns-uid-map', 'userns-uid-map-user',
   'uts', 'variant',
 ] as const;
@@ -148,6 +148,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('authfile', { type: 'string' })
       .option('creds', { type: 'string' })
       .option('cert-dir', { type: 'string' })
+      .option('output', { type: 'string', alias: 'o', describe: 'also write the image file system: type=local,dest=DIR or type=tar,dest=FILE' })
       .option('add-host', { ...list, describe: 'host:ip added to /etc/hosts in RUN steps' })
       .option('userns', { type: 'string', describe: 'user namespace for RUN (only host-like default)' })
       .option('platform', { ...list, describe: 'target platform (only the host platform for now)' });
@@ -164,6 +165,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     const context = args.context ?? '.';
     if (context === '-') throw new NotImplementedError('a build context read from stdin');
     if (/^(https?|git):\/\//.test(context)) throw new NotImplementedError('a build context from a URL');
+    const output = args.output !== undefined ? parseOutputSpec(args.output) : undefined;
     const store = openStore(args);
     const timestamp = parseTimestamp(args.timestamp ?? args['source-date-epoch'] ?? process.env.SOURCE_DATE_EPOCH);
     let log: WriteStream | undefined;
@@ -219,6 +221,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     };
     try {
       const result = await build(store, options);
+      if (output) await exportFilesystem(store, result.imageId, output);
       if (args.iidfile) writeFileSync(args.iidfile, `sha256:${result.imageId}`);
       out(result.imageId);
     } finally {

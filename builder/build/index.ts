@@ -6,3 +6,4 @@ export { resolveBuildOptions, type BuildOptions, type ContainerfileInput, type P
 export { BuildStepError, BuildCancelledError, BuildInputError, type StepLocation } from './errors.js';
 export { BaseImageError } from './base-image.js';
 export { RunFailedError } from './dispatch.js';
+export { exportFilesystem, parseOutputSpec, type OutputSpec } from './output.js';

@@ -1,6 +1,7 @@
-import yargs, { type Argv, type CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { TrowelError } from '../oci/error.js';
 import { globalOptions, type GlobalArgs } from './global-options.js';
+import { fastParse } from './fast-parse.js';
 
 /** Commands by name, loaded lazily. `describe` is here so `--help` needs no imports. */
 const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandModule<GlobalArgs, any>>; aliases?: string[] }> = {
@@ -91,6 +92,22 @@ export async function runCli(argv: string[]): Promise<void> {
     }
     return;
   }
+  const wantsHelpEarly = argv.includes('--help') || argv.includes('-h');
+  if (name && !wantsHelpEarly) {
+    // The usual case: one command with flags yargs would read the same way. Skips loading
+    // yargs altogether; anything unusual (and every usage error) goes through yargs below.
+    const mod = await COMMANDS[name]!.load();
+    const parsed = fastParse(mod, globalOptions as never, argv, firstPositional(argv)!);
+    if (parsed) {
+      try {
+        await mod.handler(parsed as never);
+      } catch (err) {
+        process.exitCode = reportError(err, debug);
+      }
+      return;
+    }
+  }
+  const { default: yargs } = await import('yargs');
   let y: Argv<GlobalArgs> = globalOptions(yargs(argv))
     .scriptName('trowel')
     .parserConfiguration({ 'greedy-arrays': false, 'boolean-negation': false })

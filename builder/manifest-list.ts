@@ -25,6 +25,7 @@ import { openDockerSource, type DockerTransportOptions } from '../registry/trans
 import type { ImageDestination, ImageSource, ManifestBlob } from '../registry/transports/types.js';
 import { manifestForExport } from './export-manifest.js';
 import { StoreImageSource } from './store-transport.js';
+import { withBlobProgress, type BlobBytesListener } from './blob-progress.js';
 
 /** An entry of a manifest list: an image manifest's descriptor with its platform. */
 export type ListEntry = Descriptor & { platform?: Platform };
@@ -313,6 +314,8 @@ export interface PushListOptions {
   concurrency?: number;
   /** buildah's progress lines. */
   onProgress?: (line: string) => void;
+  /** Bytes of each blob as they are read (for progress bars). */
+  onBytes?: BlobBytesListener;
 }
 
 /** Where one entry's image is read from at push time. */
@@ -346,7 +349,7 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Pro
 
 async function copyChild(plan: ChildPlan, dst: ImageDestination, opts: PushListOptions): Promise<void> {
   const log = opts.onProgress ?? (() => {});
-  const src = await plan.open();
+  const src = withBlobProgress(await plan.open(), opts.onBytes);
   try {
     const manifest = JSON.parse(plan.manifest.bytes.toString('utf8')) as ImageManifest;
     log('Getting image source signatures');

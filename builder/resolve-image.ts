@@ -20,6 +20,7 @@ import type { ImageSource } from '../registry/transports/types.js';
 import { RegistryError } from '../registry/distribution/errors.js';
 import { StoreImageDestination } from './store-transport.js';
 import { localNameFor, openSource } from './image-locations.js';
+import { withBlobProgress, type BlobBytesListener } from './blob-progress.js';
 
 /** buildah's pull policies. */
 export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
@@ -48,6 +49,8 @@ export interface ResolveImageOptions {
   access?: DockerTransportOptions;
   /** Progress lines as buildah prints them (`Trying to pull …`, `Copying blob …`). */
   onProgress?: (line: string) => void;
+  /** Bytes of each blob as they are read (for progress bars). */
+  onBytes?: BlobBytesListener;
 }
 
 /** The image could neither be found locally nor pulled, per the policy. */
@@ -85,7 +88,7 @@ async function pullFrom(store: Store, input: string, src: ImageSource, opts: Res
   const name = resolved ? formatReference(resolved as never) : localNameFor(loc, loc.transport === 'docker-archive' ? loc.ref : undefined);
   const dest = new StoreImageDestination(store, name ? [name] : []);
   opts.onProgress?.('Getting image source signatures');
-  await copyImage(src, dest, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.platform ? { platform: opts.platform } : {}) });
+  await copyImage(withBlobProgress(src, opts.onBytes), dest, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.platform ? { platform: opts.platform } : {}) });
   if (!dest.image) throw new TrowelError('PULL_FAILED', `pull ${input}: no image was stored`);
   return dest.image;
 }

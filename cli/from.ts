@@ -4,6 +4,7 @@ import type { GlobalArgs } from './global-options.js';
 import { openStore, out } from './context.js';
 import { createWorkingContainer } from '../builder/working-container.js';
 import { parsePullPolicy, resolveImage } from '../builder/resolve-image.js';
+import { createProgress } from './progress.js';
 import { platformFromFlags, registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
 
 interface Args extends GlobalArgs, RegistryFlagArgs {
@@ -33,11 +34,13 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     if (image !== 'scratch') {
       const pull = args['pull-always'] ? 'always' : args['pull-never'] ? 'never' : args.pull !== undefined ? parsePullPolicy(args.pull) : 'missing';
       const platform = platformFromFlags(args);
+      const progress = createProgress({ quiet: !!args.quiet });
       const record = await resolveImage(store, image, {
         pull,
         access: registryAccessFromFlags(args),
         ...(platform ? { platform } : {}),
-        ...(args.quiet ? {} : { onProgress: (line: string) => process.stderr.write(line + '\n') }),
+        onProgress: progress.line,
+        onBytes: progress.bytes,
       });
       image = record.id;
     }

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from './global-options.js';
 import { openStore, out } from './context.js';
 import { parsePullPolicy, resolveImage } from '../builder/resolve-image.js';
+import { createProgress } from './progress.js';
 import { platformFromFlags, registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
 
 interface Args extends GlobalArgs, RegistryFlagArgs {
@@ -23,11 +24,13 @@ const cmd: CommandModule<GlobalArgs, Args> = {
   handler: async (args) => {
     const store = openStore(args);
     const platform = platformFromFlags(args);
+    const progress = createProgress({ quiet: !!args.quiet });
     const image = await resolveImage(store, args.image, {
       pull: args.policy !== undefined ? parsePullPolicy(args.policy, '--policy') : 'missing',
       access: registryAccessFromFlags(args),
       ...(platform ? { platform } : {}),
-      ...(args.quiet ? {} : { onProgress: (line: string) => process.stderr.write(line + '\n') }),
+      onProgress: progress.line,
+      onBytes: progress.bytes,
     });
     out(image.id);
   },

@@ -6,6 +6,7 @@ import { InvalidArgumentError, TrowelError } from '../oci/error.js';
 import { isIndexMediaType } from '../oci/media-types.js';
 import type { Compression } from '../oci/media-types.js';
 import { registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
+import { createProgress } from './progress.js';
 import { openDockerSource } from '../registry/transports/docker.js';
 import { openDestination } from '../builder/image-locations.js';
 import {
@@ -151,11 +152,9 @@ const push: CommandModule<GlobalArgs, Args> = {
     }
     const compression = args['disable-compression'] ? 'none' : parseCompression(args['compression-format'] ?? 'gzip');
     const dst = await openDestination(store, args.destination ?? args.list, list.names[0], registryAccessFromFlags(args));
-    const log = (line: string) => {
-      if (!args.quiet) process.stderr.write(line + '\n');
-    };
+    const progress = createProgress({ quiet: !!args.quiet });
     const digest = await pushManifestList(store, args.list, dst, {
-      all: !!args.all, compression, access: registryAccessFromFlags(args), onProgress: log,
+      all: !!args.all, compression, access: registryAccessFromFlags(args), onProgress: progress.line, onBytes: progress.bytes,
       ...(format ? { format } : {}),
       ...(args['compression-level'] !== undefined ? { compressionLevel: args['compression-level'] } : {}),
     });

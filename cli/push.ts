@@ -10,6 +10,8 @@ import { manifestForExport } from '../builder/export-manifest.js';
 import { manifestFormat } from './commit.js';
 import { pushManifestList } from '../builder/manifest-list.js';
 import { registryAccessFromFlags } from './registry-flags.js';
+import { createProgress } from './progress.js';
+import { withBlobProgress } from '../builder/blob-progress.js';
 import { InvalidArgumentError } from '../oci/error.js';
 import type { Compression } from '../oci/media-types.js';
 
@@ -50,14 +52,13 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     const localName = image.names[0];
     const access = registryAccessFromFlags(args);
     const dest = await openDestination(store, args.destination ?? args.image, localName, access);
-    const log = (line: string) => {
-      if (!args.quiet) process.stderr.write(line + '\n');
-    };
+    const progress = createProgress({ quiet: !!args.quiet });
+    const log = progress.line;
     const compression = args['disable-compression'] ? 'none' : parseCompression(args['compression-format'] ?? 'gzip');
     if (image.kind === 'index') {
       // A local manifest list: pushed as `manifest push` pushes it (its images compressed too, with --all).
       const digest = await pushManifestList(store, image.id, dest, {
-        all: !!args.all, compression, access, onProgress: log,
+        all: !!args.all, compression, access, onProgress: log, onBytes: progress.bytes,
         ...(args['compression-level'] !== undefined ? { compressionLevel: args['compression-level'] } : {}),
       });
       if (args.digestfile) writeFileSync(args.digestfile, digest);
@@ -69,7 +70,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       ...(args['compression-level'] !== undefined ? { compressionLevel: args['compression-level'] } : {}),
       ...(args.format ? { format: manifestFormat(args.format) } : {}),
     });
-    const result = await copyImage(new StoreImageSource(store, image, top), dest, { all: !!args.all, onProgress: log });
+    const result = await copyImage(withBlobProgress(new StoreImageSource(store, image, top), progress.bytes), dest, { all: !!args.all, onProgress: log });
     const pushed = (dest as { manifestDigest?: string }).manifestDigest ?? result.manifest.digest;
     if (args.digestfile) writeFileSync(args.digestfile, pushed);
   },

@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { TROWEL_BIN, TrowelSandbox, mountsUnder } from '../test/support/trowel.js';
 import { makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
@@ -158,6 +160,52 @@ test('--output writes the file system to a directory or a tar', () => {
   const bad = t.run(['bud', '--output', 'type=zip,dest=x', dir]);
   assert.match(bad.stderr, /parse --output "type=zip,dest=x": type must be local or tar/);
   assert.equal(containers(), []);
+});
+
+/** Runs the CLI without blocking this process (a test server here must keep answering). */
+function runAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [TROWEL_BIN, ...args], { env: { ...process.env, TROWEL_ROOT: t.root }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? 128, stdout, stderr }));
+  });
+}
+
+test('ADD of an http URL: fetched, checked against --checksum, copied as mode 0600, never extracted', async () => {
+  const body = 'remote content\n';
+  const server = createServer((req, res) => {
+    if (req.url === '/files/data.txt') res.end(body);
+    else {
+      res.statusCode = 404;
+      res.end('no');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const sum = createHash('sha256').update(body).digest('hex');
+  try {
+    const dir = context('add-url', {
+      Containerfile: `FROM busybox\nADD --checksum=sha256:${sum} http://127.0.0.1:${port}/files/data.txt /d/\nRUN stat -c %a /d/data.txt > /mode\n`,
+    });
+    const ok = await runAsync(['bud', '-t', 'add-url', dir]);
+    assert.is(ok.code, 0, ok.stderr);
+    const c = t.ok(['from', 'add-url']);
+    assert.is(t.ok(['run', c, '--', 'cat', '/d/data.txt', '/mode']), 'remote content\n600');
+    t.ok(['rm', c]);
+    const bad = context('add-url-bad', { Containerfile: `FROM busybox\nADD --checksum=sha256:${'0'.repeat(64)} http://127.0.0.1:${port}/files/data.txt /d/\n` });
+    const mismatch = await runAsync(['bud', bad]);
+    assert.is(mismatch.code, 125);
+    assert.match(mismatch.stderr, /checksum mismatch/);
+    const missing = context('add-url-404', { Containerfile: `FROM busybox\nADD http://127.0.0.1:${port}/nothing /n\n` });
+    const notFound = await runAsync(['bud', missing]);
+    assert.match(notFound.stderr, /add http:\/\/127\.0\.0\.1:\d+\/nothing: the server answered 404/);
+    assertNothingLeft();
+  } finally {
+    server.close();
+  }
 });
 
 test('RUN --mount=type=secret: the secret is readable in RUN and absent from the image', () => {

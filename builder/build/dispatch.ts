@@ -21,6 +21,7 @@ import { applyConfigInstruction, type ConfigState } from './config-step.js';
 import { runMountSpecs } from './run-mounts.js';
 import { digestSources } from './source-digest.js';
 import { contentToken, hashParts } from './history.js';
+import { downloadSources, isUrlSource, type Downloads } from './remote-source.js';
 import type { BuildSession } from './stage.js';
 
 /** What a step needs from the stage executing it. */
@@ -40,6 +41,8 @@ export interface StepInputs {
   digests: string[];
   /** For COPY/ADD: the history token (`file:<sha256>`, `dir:…`, `multi:…`). */
   token?: string;
+  /** ADD's URL sources, already fetched; the caller removes them after the step. */
+  downloads?: Downloads;
 }
 
 /** A RUN whose command exited non-zero; `exitCode` is the command's status. */
@@ -49,14 +52,16 @@ export class RunFailedError extends TrowelError {
   }
 }
 
-function isRemote(source: string): boolean {
-  return /^https?:\/\//i.test(source) || /^git@/.test(source);
-}
-
 function checkSupported(step: CopyInstruction | AddInstruction): void {
   if (step.exclude.length > 0) throw new NotImplementedError(`${step.kind.toUpperCase()} --exclude`);
   if (step.kind === 'copy' && step.parents) throw new NotImplementedError('COPY --parents');
-  if (step.sources.some(isRemote)) throw new NotImplementedError(`${step.kind.toUpperCase()} from a URL or git repository`);
+  if (step.sources.some((s) => /^git@|\.git$|^git:\/\//.test(s))) throw new NotImplementedError(`${step.kind.toUpperCase()} from a git repository`);
+  if (step.kind === 'copy' && step.sources.some(isUrlSource)) throw new NotImplementedError('COPY from a URL (use ADD)');
+}
+
+/** The sources read from the context (or --from root): all but ADD's URLs. */
+function localSources(step: CopyInstruction | AddInstruction): string[] {
+  return step.kind === 'add' ? step.sources.filter((s) => !isUrlSource(s)) : step.sources;
 }
 
 /** Digests a step's inputs (COPY/ADD sources; nothing for the others). */
@@ -66,22 +71,31 @@ export async function stepInputs(svc: StepServices, step: Instruction): Promise<
   const { session } = svc;
   const parts: string[] = [];
   let kind: 'file' | 'dir' | 'multi' = 'multi';
-  if (step.sources.length > 0) {
+  const local = localSources(step);
+  const urls = step.sources.filter((s) => step.kind === 'add' && isUrlSource(s));
+  if (local.length > 0) {
     const from = step.kind === 'copy' ? step.from : undefined;
     const root = from !== undefined ? await session.rootOf(from) : session.inputs.contextDir;
     const ignore = from === undefined ? session.inputs.ignore : undefined;
-    const d = await digestSources(root, step.sources, session.memo, ignore ? (rel) => ignore.matches(rel) : undefined);
+    const d = await digestSources(root, local, session.memo, ignore ? (rel) => ignore.matches(rel) : undefined);
     parts.push(d.digest);
-    kind = step.inline.length === 0 ? d.kind : 'multi';
+    kind = step.inline.length === 0 && urls.length === 0 ? d.kind : 'multi';
+  }
+  let downloads: Downloads | undefined;
+  if (urls.length > 0) {
+    mkdirSync(session.store.tmpDir, { recursive: true });
+    downloads = await downloadSources(urls, session.store.tmpDir, step.kind === 'add' ? step.checksum : undefined, session.options.signal);
+    parts.push(...downloads.digests);
+    if (local.length === 0 && step.inline.length === 0 && urls.length === 1) kind = 'file';
   }
   for (const h of step.inline) parts.push(hashParts([h.name, h.content]));
   if (step.sources.length === 0 && step.inline.length === 1) kind = 'file';
   const digest = parts.length === 1 ? parts[0]! : hashParts(parts);
-  return { digests: [digest], token: contentToken(kind, digest) };
+  return { digests: [digest], token: contentToken(kind, digest), ...(downloads ? { downloads } : {}) };
 }
 
 /** Runs one expanded instruction in the stage. `original` is the instruction before expansion. */
-export async function dispatchStep(svc: StepServices, step: Instruction, original: Instruction, _inputs: StepInputs): Promise<void> {
+export async function dispatchStep(svc: StepServices, step: Instruction, original: Instruction, inputs: StepInputs): Promise<void> {
   switch (step.kind) {
     case 'from':
       throw new TrowelError('CONTAINERFILE_SYNTAX', 'FROM cannot be an ONBUILD trigger');
@@ -109,7 +123,7 @@ export async function dispatchStep(svc: StepServices, step: Instruction, origina
       return;
     case 'copy':
     case 'add':
-      await copyStep(svc, step);
+      await copyStep(svc, step, inputs);
       return;
     default: {
       const never: never = step;
@@ -189,7 +203,7 @@ async function runStep(svc: StepServices, step: RunInstruction, original: RunIns
   }
 }
 
-async function copyStep(svc: StepServices, step: CopyInstruction | AddInstruction): Promise<void> {
+async function copyStep(svc: StepServices, step: CopyInstruction | AddInstruction, inputs: StepInputs): Promise<void> {
   checkSupported(step);
   const { session, state } = svc;
   const { store } = session;
@@ -218,14 +232,19 @@ async function copyStep(svc: StepServices, step: CopyInstruction | AddInstructio
       if (step.chmod !== undefined) base.chmod = parseChmod(step.chmod);
       const several = step.sources.length + step.inline.length > 1;
       const dest = several && !base.dest.endsWith('/') ? `${base.dest}/` : base.dest;
-      if (step.sources.length > 0) {
+      const local = localSources(step);
+      if (local.length > 0) {
         await copyIntoRoot(root, {
           ...base,
           dest,
-          sources: step.sources,
+          sources: local,
           contextDir: sourceRoot,
           ...(ignore ? { exclude: (rel: string) => ignore.matches(rel), excludeHasExceptions: ignore.hasExceptions } : {}),
         });
+      }
+      if (inputs.downloads) {
+        // A fetched file is copied as it is, never extracted (Docker's rule for remote ADD).
+        await copyIntoRoot(root, { ...base, dest, extractArchives: false, sources: inputs.downloads.names, contextDir: inputs.downloads.dir });
       }
       if (inlineDir) {
         await copyIntoRoot(root, { ...base, dest, extractArchives: false, sources: step.inline.map((h) => h.name), contextDir: inlineDir });

@@ -201,8 +201,9 @@ export async function runStage(session: BuildSession, index: number, position: n
     // A RUN's history lists the ARGs in scope with the values the command sees (ENV wins).
     const seen = vars.expansionEnv();
     const argsInScope = new Map([...vars.argValues().keys()].map((k) => [k, seen.get(k) ?? ''] as const));
+    let inputs: Awaited<ReturnType<typeof stepInputs>> | undefined;
     try {
-      const inputs = await stepInputs(services, step);
+      inputs = await stepInputs(services, step);
       const historyText = createdBy(instruction, argsInScope, inputs.token);
       if (o.layers) {
         const key = stepKey(parentKey, step, [...inputs.digests, ...(step.kind === 'run' ? vars.runEnv() : []), ...(last && isFinal ? finalFlagInputs(o) : [])]);
@@ -251,6 +252,8 @@ export async function runStage(session: BuildSession, index: number, position: n
       if (e instanceof BuildStepError || e instanceof BuildCancelledError) throw e;
       if (e instanceof TrowelError) throw new BuildStepError(where(instruction), e.message, { code: e.code, exitCode: e.exitCode });
       throw e;
+    } finally {
+      inputs?.downloads?.remove();
     }
   }
 

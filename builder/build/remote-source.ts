@@ -1,0 +1,102 @@
+/**
+ * ADD's http(s) sources: downloaded with undici into a temporary directory before the step
+ * runs (their content is a cache input), verified against `--checksum` when given (sha256,
+ * sha384 or sha512), and then copied like a context file, never extracted. The
+ * file is named after the URL's last path segment and gets mode 0600, as buildah does.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { Agent, interceptors, request } from 'undici';
+import { TrowelError } from '../../oci/error.js';
+
+/** A download failed or its content does not match `--checksum`. */
+export class RemoteSourceError extends TrowelError {
+  constructor(readonly url: string, why: string) {
+    super('ADD_URL', `add ${url}: ${why}`);
+  }
+}
+
+/** Whether an ADD source is fetched rather than read from the context. */
+export function isUrlSource(source: string): boolean {
+  return /^https?:\/\//i.test(source);
+}
+
+/** Downloaded ADD sources: `dir` holds one file per URL, `names[i]` for `urls[i]`. */
+export interface Downloads {
+  dir: string;
+  names: string[];
+  /** sha256 hex of each download, for the cache key. */
+  digests: string[];
+  remove(): void;
+}
+
+let agent: ReturnType<Agent['compose']> | undefined;
+/** One agent for all downloads, following up to 10 redirects. */
+function redirecting(): ReturnType<Agent['compose']> {
+  agent ??= new Agent().compose(interceptors.redirect({ maxRedirections: 10 }));
+  return agent;
+}
+
+/** The file name a URL gives its download. */
+export function downloadName(url: string): string {
+  const path = new URL(url).pathname;
+  const base = posix.basename(path);
+  return base === '' || base === '/' ? 'download' : decodeURIComponent(base);
+}
+
+function checkChecksum(url: string, checksum: string | undefined, hashes: Map<string, string>): void {
+  if (checksum === undefined) return;
+  const m = /^(sha256|sha384|sha512):([0-9a-f]+)$/.exec(checksum);
+  if (!m) throw new RemoteSourceError(url, `--checksum ${JSON.stringify(checksum)}: expected sha256:<hex> (or sha384/sha512)`);
+  const got = hashes.get(m[1]!);
+  if (got !== m[2]) throw new RemoteSourceError(url, `checksum mismatch: expected ${checksum}, got ${m[1]}:${got}`);
+}
+
+/**
+ * Fetches `urls` (following redirects) into a new directory under `tmpDir`.
+ * @throws RemoteSourceError for a failed request, a non-2xx status or a checksum mismatch.
+ */
+export async function downloadSources(urls: readonly string[], tmpDir: string, checksum: string | undefined, signal?: AbortSignal): Promise<Downloads> {
+  const dir = mkdtempSync(join(tmpDir, 'build-add-'));
+  const out: Downloads = { dir, names: [], digests: [], remove: () => rmSync(dir, { recursive: true, force: true }) };
+  try {
+    for (const url of urls) {
+      let res;
+      try {
+        res = await request(url, { dispatcher: redirecting(), ...(signal ? { signal } : {}) });
+      } catch (e) {
+        throw new RemoteSourceError(url, (e as Error).message);
+      }
+      if (res.statusCode < 200 || res.statusCode >= 300) {
+        await res.body.dump();
+        throw new RemoteSourceError(url, `the server answered ${res.statusCode}`);
+      }
+      const name = downloadName(url);
+      const path = join(dir, name);
+      const hashes = new Map(['sha256', 'sha384', 'sha512'].map((a) => [a, createHash(a)] as const));
+      const tap = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          for (const h of hashes.values()) h.update(chunk);
+          cb(null, chunk);
+        },
+      });
+      await pipeline(res.body, tap, createWriteStream(path, { mode: 0o600 }));
+      const hex = new Map([...hashes].map(([a, h]) => [a, h.digest('hex')] as const));
+      checkChecksum(url, checksum, hex);
+      const modified = res.headers['last-modified'];
+      if (typeof modified === 'string' && !Number.isNaN(Date.parse(modified))) {
+        const t = new Date(modified);
+        utimesSync(path, t, t);
+      }
+      out.names.push(name);
+      out.digests.push(hex.get('sha256')!);
+    }
+    return out;
+  } catch (e) {
+    out.remove();
+    throw e;
+  }
+}

@@ -17,7 +17,6 @@ import { copyImage } from '../registry/copy.js';
 import { parseImageLocation } from '../registry/transports/parse.js';
 import type { DockerTransportOptions } from '../registry/transports/docker.js';
 import type { ImageSource } from '../registry/transports/types.js';
-import { RegistryError } from '../registry/distribution/errors.js';
 import { StoreImageDestination } from './store-transport.js';
 import { localNameFor, openSource } from './image-locations.js';
 import { withBlobProgress, type BlobBytesListener } from './blob-progress.js';
@@ -146,7 +145,8 @@ export async function resolveImage(store: Store, name: string, opts: ResolveImag
       src = await openForPull(store, bare, opts);
     } catch (e) {
       // As buildah: a registry that cannot say whether there is something newer leaves the local image in use.
-      if (e instanceof RegistryError || (e instanceof TrowelError && e.code === 'IMAGE_NOT_FOUND')) return local;
+      // (Short names with no search registries included: the local image is what the name means here.)
+      if (e instanceof TrowelError) return local;
       throw e;
     }
     const remote = await remoteDigestFor(src, opts.platform ?? hostPlatform()).catch(async (e: unknown) => {

@@ -5,19 +5,20 @@ import { openStore, out } from './context.js';
 import { createWorkingContainer } from '../builder/working-container.js';
 import { parsePullPolicy, resolveImage } from '../builder/resolve-image.js';
 import { createProgress } from './progress.js';
+import { InvalidArgumentError } from '../oci/error.js';
 import { platformFromFlags, registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
 
 interface Args extends GlobalArgs, RegistryFlagArgs {
-  image: string; name?: string; cidfile?: string; quiet?: boolean; pull?: string;
+  image?: string; name?: string; cidfile?: string; quiet?: boolean; pull?: string;
   'pull-always'?: boolean; 'pull-never'?: boolean; platform?: string; arch?: string; os?: string; variant?: string;
 }
 
 const cmd: CommandModule<GlobalArgs, Args> = {
-  command: 'from <image>',
+  command: 'from [image]',
   describe: 'Create a working container based on an image',
   builder: (y) =>
     registryFlags(y
-      .positional('image', { type: 'string', demandOption: true, describe: 'image name or id, a transport:location, or scratch' })
+      .positional('image', { type: 'string', describe: 'image name or id, a transport:location, or scratch' })
       .option('name', { type: 'string', describe: 'set a name for the working container' })
       .option('cidfile', { type: 'string', describe: 'write the container ID to the file' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: "don't output progress information when pulling images" })
@@ -29,10 +30,18 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('os', { type: 'string', describe: 'OS of the image to pull' })
       .option('variant', { type: 'string', describe: 'architecture variant of the image to pull' })) as never,
   handler: async (args) => {
-    const store = openStore(args);
+    // buildah's --pull takes its value only as --pull=VALUE: in `from --pull IMAGE` the image is
+    // the positional and the policy is `newer`; yargs gives the image to --pull instead.
+    let pullFlag = args.pull;
     let image = args.image;
+    if (image === undefined && pullFlag !== undefined && !/^(always|missing|never|newer|ifmissing|ifnewer|true|false)$/i.test(pullFlag)) {
+      image = pullFlag;
+      pullFlag = '';
+    }
+    if (image === undefined) throw new InvalidArgumentError('from: an image name (or scratch) must be specified');
+    const store = openStore(args);
     if (image !== 'scratch') {
-      const pull = args['pull-always'] ? 'always' : args['pull-never'] ? 'never' : args.pull !== undefined ? parsePullPolicy(args.pull) : 'missing';
+      const pull = args['pull-always'] ? 'always' : args['pull-never'] ? 'never' : pullFlag !== undefined ? parsePullPolicy(pullFlag) : 'missing';
       const platform = platformFromFlags(args);
       const progress = createProgress({ quiet: !!args.quiet });
       const record = await resolveImage(store, image, {

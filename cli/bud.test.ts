@@ -208,6 +208,37 @@ test('ADD of an http URL: fetched, checked against --checksum, copied as mode 06
   }
 });
 
+test('context from stdin: a tar, or just a Containerfile', () => {
+  const dir = context('stdin', { 'in.txt': 'from the tar\n', Containerfile: 'FROM busybox\nCOPY in.txt /in.txt\n' });
+  const tarBytes = spawnSync('tar', ['-C', dir, '-cf', '-', '.'], { maxBuffer: 1 << 24 }).stdout;
+  const fromTar = spawnSync(process.execPath, [TROWEL_BIN, 'bud', '-q', '-t', 'stdin-tar', '-'], { input: tarBytes, env: { ...process.env, TROWEL_ROOT: t.root }, encoding: 'utf8' });
+  assert.is(fromTar.status, 0, fromTar.stderr);
+  const c = t.ok(['from', 'stdin-tar']);
+  assert.is(t.ok(['run', c, '--', 'cat', '/in.txt']), 'from the tar');
+  t.ok(['rm', c]);
+  const fromText = t.run(['bud', '-q', '-t', 'stdin-text', '-'], { input: 'FROM busybox\nLABEL via=stdin\n' });
+  assert.is(fromText.code, 0, fromText.stderr);
+  assert.match(t.ok(['inspect', '--type', 'image', '--format', '{{.OCIv1.Config.Labels}}', 'stdin-text']), /via:stdin/);
+});
+
+test('final-image flags: --label, --env, --unsetenv, --unsetlabel, --annotation, --squash, --omit-history, --format, --logfile', () => {
+  const dir = context('flags', { Containerfile: 'FROM busybox\nENV KEEP=1 DROP=2\nLABEL keep=1 drop=2\nRUN echo layer > /l\n' });
+  const logfile = join(work, 'build.log');
+  const r = t.run(['bud', '-t', 'flags', '--label', 'added=yes', '--env', 'NEW=3', '--unsetenv', 'DROP', '--unsetlabel', 'drop',
+    '--annotation', 'org.example.note=hi', '--squash', '--omit-history', '--format', 'docker', '--logfile', logfile, dir]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(readFileSync(logfile, 'utf8'), /STEP 4\/4: RUN echo layer > \/l/);
+  assert.not.match(r.stdout, /STEP/, 'progress went to the log file');
+  const info = JSON.parse(t.ok(['inspect', '--type', 'image', 'flags'])) as { Docker: { config: { Env: string[]; Labels: Record<string, string> }; rootfs: { diff_ids: string[] }; history?: unknown[] }; Manifest: string };
+  assert.equal(info.Docker.config.Labels, { keep: '1', added: 'yes' });
+  assert.ok(info.Docker.config.Env.includes('NEW=3') && info.Docker.config.Env.includes('KEEP=1'));
+  assert.not.ok(info.Docker.config.Env.some((e) => e.startsWith('DROP=')));
+  assert.is(info.Docker.rootfs.diff_ids.length, 1, 'squashed to one layer');
+  assert.is(info.Docker.history, undefined);
+  const manifest = JSON.parse(info.Manifest) as { mediaType: string };
+  assert.is(manifest.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+});
+
 test('RUN --mount=type=secret: the secret is readable in RUN and absent from the image', () => {
   const secret = join(work, 'secret.txt');
   writeFileSync(secret, 'hunter2\n');

@@ -5,7 +5,7 @@ import { openStore, out } from './context.js';
 import { manifestFormat } from './commit.js';
 import { parseTimestamp } from './timestamp.js';
 import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
-import { build, exportFilesystem, parseOutputSpec, type BuildOptions, type ContainerfileInput, type PullPolicy } from '../builder/build/index.js';
+import { build, contextFromStdin, exportFilesystem, parseOutputSpec, type BuildOptions, type ContainerfileInput, type PullPolicy } from '../builder/build/index.js';
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
 
 interface Args extends GlobalArgs {
@@ -163,10 +163,11 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     if (args['skip-unused-stages'] === false) throw new NotImplementedError('trowel bud --skip-unused-stages=false');
     if ((args.platform ?? []).length > 0) throw new NotImplementedError('trowel bud --platform');
     const context = args.context ?? '.';
-    if (context === '-') throw new NotImplementedError('a build context read from stdin');
+    if (context === '-' && args.file.includes('-')) throw new InvalidArgumentError('build image: stdin cannot be both the context (-) and the Containerfile (-f -)');
     if (/^(https?|git):\/\//.test(context)) throw new NotImplementedError('a build context from a URL');
     const output = args.output !== undefined ? parseOutputSpec(args.output) : undefined;
     const store = openStore(args);
+    const stdinContext = context === '-' ? await contextFromStdin(readFileSync(0), store.tmpDir) : undefined;
     const timestamp = parseTimestamp(args.timestamp ?? args['source-date-epoch'] ?? process.env.SOURCE_DATE_EPOCH);
     let log: WriteStream | undefined;
     if (args.logfile) log = createWriteStream(args.logfile);
@@ -179,7 +180,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     const options: BuildOptions = {
-      contextDir: context,
+      contextDir: stdinContext?.contextDir ?? context,
       containerfiles: containerfileInputs(args.file),
       tags: args.tag,
       buildArgs: parseBuildArgs(args['build-arg'], args['build-arg-file']),
@@ -228,6 +229,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       log?.end();
+      stdinContext?.remove();
     }
   },
 };

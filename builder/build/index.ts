@@ -7,3 +7,4 @@ export { BuildStepError, BuildCancelledError, BuildInputError, type StepLocation
 export { BaseImageError } from './base-image.js';
 export { RunFailedError } from './dispatch.js';
 export { exportFilesystem, parseOutputSpec, type OutputSpec } from './output.js';
+export { contextFromStdin, type StdinContext } from './stdin-context.js';

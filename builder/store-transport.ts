@@ -6,9 +6,12 @@ import { sha256, digestHex, type Digest } from '../oci/digest.js';
 import { DigestMismatchError, NotFoundError, TrowelError } from '../oci/error.js';
 import type { ImageConfig } from '../oci/image-config.js';
 import type { ImageManifest } from '../oci/manifest.js';
-import { isIndexMediaType } from '../oci/media-types.js';
+import { isIndexMediaType, layerCompression } from '../oci/media-types.js';
 import type { ImageDestination, ImageSource, ManifestBlob } from '../registry/transports/types.js';
-import { mergeLayerRecords, unpackLayers } from './unpack.js';
+import { mergeLayerRecords, unpackLayers, type PreUnpacked } from './unpack.js';
+import { applyLayer } from '../layers/index.js';
+import { PassThrough } from 'node:stream';
+import { rmSync } from 'node:fs';
 import { openStoreBlob } from './layer-blobs.js';
 
 /** Reads an image of the local store (push, save to archives). */
@@ -44,6 +47,8 @@ export class StoreImageSource implements ImageSource {
 export class StoreImageDestination implements ImageDestination {
   readonly name: string;
   private top: ManifestBlob | undefined;
+  /** Layers unpacked while they arrived, by blob digest (temp dirs until commit publishes them). */
+  private readonly unpacked = new Map<Digest, PreUnpacked>();
   /** The image recorded by `commit`. */
   image: ImageRecord | undefined;
 
@@ -57,7 +62,38 @@ export class StoreImageDestination implements ImageDestination {
 
   async putBlob(desc: Descriptor, open: () => Promise<Readable>): Promise<void> {
     if (this.store.blobs.has(desc.digest)) return;
-    await this.store.blobs.write(await open(), { digest: desc.digest, size: desc.size }, 'blob');
+    if (layerCompression(desc.mediaType) === undefined) {
+      await this.store.blobs.write(await open(), { digest: desc.digest, size: desc.size }, 'blob');
+      return;
+    }
+    // A layer is unpacked while it downloads: one read feeds both the blob file and a temp
+    // layer dir. Nothing is published until `commit` has checked the diffID against the config.
+    const source = await open();
+    const toBlob = new PassThrough();
+    const toDir = new PassThrough();
+    source.pipe(toBlob);
+    source.pipe(toDir);
+    source.on('error', (e) => {
+      toBlob.destroy(e);
+      toDir.destroy(e);
+    });
+    const dir = this.store.newLayerTempDir();
+    this.unpacked.set(desc.digest, { dir });
+    try {
+      const [, applied] = await Promise.all([
+        this.store.blobs.write(toBlob, { digest: desc.digest, size: desc.size }, 'blob'),
+        applyLayer(toDir, dir, { mode: 'overlay' }).then((a) => {
+          toDir.resume(); // drain what follows the end-of-archive blocks, so the blob write is never held up
+          return a;
+        }),
+      ]);
+      this.unpacked.set(desc.digest, { dir, diffID: applied.diffID, uncompressedSize: applied.uncompressedSize });
+    } catch (err) {
+      source.unpipe();
+      toBlob.destroy();
+      toDir.destroy();
+      throw err;
+    }
   }
 
   async putManifest(m: ManifestBlob, opts: { top: boolean }): Promise<void> {
@@ -87,7 +123,7 @@ export class StoreImageDestination implements ImageDestination {
     }
     const manifest = JSON.parse(top.bytes.toString('utf8')) as ImageManifest;
     const config = store.blobs.readJson<ImageConfig>(manifest.config.digest);
-    const records = await unpackLayers(store, manifest, config);
+    const records = await unpackLayers(store, manifest, config, this.unpacked);
     const id = digestHex(manifest.config.digest);
     this.image = await store.transaction((state) => {
       mergeLayerRecords(state.layers, records);
@@ -110,5 +146,9 @@ export class StoreImageDestination implements ImageDestination {
     });
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    // Temp dirs that commit did not publish (a failed pull, or layers already unpacked).
+    for (const u of this.unpacked.values()) rmSync(u.dir, { recursive: true, force: true });
+    this.unpacked.clear();
+  }
 }

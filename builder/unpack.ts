@@ -13,7 +13,14 @@ import { applyLayer } from '../layers/index.js';
  * into a temp dir and renamed into place, so a killed run never leaves a half-unpacked layer
  * that looks complete. The diffID computed while applying must match the config's.
  */
-export async function unpackLayers(store: Store, manifest: ImageManifest, config: ImageConfig): Promise<LayerRecord[]> {
+/** A layer already applied into a temp dir (while it was downloaded), keyed by blob digest. */
+export interface PreUnpacked {
+  dir: string;
+  diffID?: Digest;
+  uncompressedSize?: number;
+}
+
+export async function unpackLayers(store: Store, manifest: ImageManifest, config: ImageConfig, preUnpacked?: Map<Digest, PreUnpacked>): Promise<LayerRecord[]> {
   const diffIDs = config.rootfs?.diff_ids ?? [];
   if (diffIDs.length !== manifest.layers.length) {
     throw new TrowelError('IMAGE_INVALID', `read image config ${manifest.config.digest}: ${manifest.layers.length} layers but ${diffIDs.length} diff_ids`);
@@ -27,6 +34,15 @@ export async function unpackLayers(store: Store, manifest: ImageManifest, config
     const rec = known[diffID];
     if (rec && store.isUnpacked(diffID)) {
       records.push(rec.blobs.some((b) => b.digest === desc.digest) ? rec : { ...rec, blobs: [...rec.blobs, blob] });
+      continue;
+    }
+    const pre = preUnpacked?.get(desc.digest);
+    if (pre?.diffID !== undefined) {
+      if (pre.diffID !== diffID) {
+        throw new TrowelError('DIGEST_MISMATCH', `unpack layer ${desc.digest}: its content has diffID ${pre.diffID}, but the image config says ${diffID}`);
+      }
+      store.publishLayerDir(pre.dir, diffID);
+      records.push({ diffID, uncompressedSize: pre.uncompressedSize ?? 0, blobs: [blob] });
       continue;
     }
     const tmp = store.newLayerTempDir();

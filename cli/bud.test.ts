@@ -239,6 +239,18 @@ test('final-image flags: --label, --env, --unsetenv, --unsetlabel, --annotation,
   assert.is(manifest.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
 });
 
+test('COPY --exclude leaves out matching paths, relative to the source directory', () => {
+  const dir = context('exclude', {
+    'src/a.txt': 'a', 'src/b.log': 'b', 'src/sub/x': 'x', 'src/keep/c.log': 'c',
+    Containerfile: 'FROM busybox\nCOPY --exclude=*.log --exclude=sub src /d/\n',
+  });
+  assert.is(t.run(['bud', '-t', 'excluded', dir]).code, 0);
+  const c = t.ok(['from', 'excluded']);
+  const listing = t.ok(['run', c, '--', 'find', '/d']).split('\n').sort();
+  t.ok(['rm', c]);
+  assert.equal(listing, ['/d', '/d/a.txt', '/d/keep', '/d/keep/c.log']);
+});
+
 test('RUN --mount=type=secret: the secret is readable in RUN and absent from the image', () => {
   const secret = join(work, 'secret.txt');
   writeFileSync(secret, 'hunter2\n');

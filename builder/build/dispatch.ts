@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import type { ContainerRecord } from '../../storage/records.js';
 import { NotImplementedError, TrowelError } from '../../oci/error.js';
-import { resolveRunCommand, type AddInstruction, type CopyInstruction, type Instruction, type RunInstruction, type StageVariables } from '../../parser/index.js';
+import { IgnoreMatcher, resolveRunCommand, type AddInstruction, type CopyInstruction, type Instruction, type RunInstruction, type StageVariables } from '../../parser/index.js';
 import { copyIntoRoot, type CopyOptions } from '../copy.js';
 import { parseChmod } from '../copy-into-container.js';
 import { isMounted, mountContainer, unmountContainer } from '../mount.js';
@@ -53,10 +53,31 @@ export class RunFailedError extends TrowelError {
 }
 
 function checkSupported(step: CopyInstruction | AddInstruction): void {
-  if (step.exclude.length > 0) throw new NotImplementedError(`${step.kind.toUpperCase()} --exclude`);
   if (step.kind === 'copy' && step.parents) throw new NotImplementedError('COPY --parents');
   if (step.sources.some((s) => /^git@|\.git$|^git:\/\//.test(s))) throw new NotImplementedError(`${step.kind.toUpperCase()} from a git repository`);
   if (step.kind === 'copy' && step.sources.some(isUrlSource)) throw new NotImplementedError('COPY from a URL (use ADD)');
+}
+
+/**
+ * What a COPY/ADD leaves out: the ignore file (context sources only) and `--exclude` patterns,
+ * which match a path relative to the context (or --from root) or to the source directory it
+ * is under, as BuildKit matches them.
+ */
+function excludeFilter(step: CopyInstruction | AddInstruction, local: readonly string[], ignore: IgnoreMatcher | undefined): { exclude: (rel: string) => boolean; hasExceptions: boolean } | undefined {
+  const patterns = step.exclude.length > 0
+    ? new IgnoreMatcher(step.exclude.map((pattern, i) => ({ pattern, line: i + 1 })), `${step.kind.toUpperCase()} --exclude`)
+    : undefined;
+  if (!ignore && !patterns) return undefined;
+  const prefixes = local.map((s) => s.replace(/^\.?\/+/, '').replace(/\/+$/, '')).filter((s) => s !== '' && s !== '.');
+  const byPatterns = (rel: string) => {
+    if (!patterns) return false;
+    if (patterns.matches(rel)) return true;
+    return prefixes.some((p) => rel.startsWith(`${p}/`) && patterns.matches(rel.slice(p.length + 1)));
+  };
+  return {
+    exclude: (rel) => (ignore?.matches(rel) ?? false) || byPatterns(rel),
+    hasExceptions: (ignore?.hasExceptions ?? false) || (patterns?.hasExceptions ?? false),
+  };
 }
 
 /** The sources read from the context (or --from root): all but ADD's URLs. */
@@ -76,8 +97,8 @@ export async function stepInputs(svc: StepServices, step: Instruction): Promise<
   if (local.length > 0) {
     const from = step.kind === 'copy' ? step.from : undefined;
     const root = from !== undefined ? await session.rootOf(from) : session.inputs.contextDir;
-    const ignore = from === undefined ? session.inputs.ignore : undefined;
-    const d = await digestSources(root, local, session.memo, ignore ? (rel) => ignore.matches(rel) : undefined);
+    const filter = excludeFilter(step, local, from === undefined ? session.inputs.ignore : undefined);
+    const d = await digestSources(root, local, session.memo, filter?.exclude);
     parts.push(d.digest);
     kind = step.inline.length === 0 && urls.length === 0 ? d.kind : 'multi';
   }
@@ -209,7 +230,7 @@ async function copyStep(svc: StepServices, step: CopyInstruction | AddInstructio
   const { store } = session;
   const from = step.kind === 'copy' ? step.from : undefined;
   const sourceRoot = from !== undefined ? await session.rootOf(from) : session.inputs.contextDir;
-  const ignore = from === undefined ? session.inputs.ignore : undefined;
+  const filter = excludeFilter(step, localSources(step), from === undefined ? session.inputs.ignore : undefined);
   let inlineDir: string | undefined;
   if (step.inline.length > 0) {
     mkdirSync(store.tmpDir, { recursive: true });
@@ -239,7 +260,7 @@ async function copyStep(svc: StepServices, step: CopyInstruction | AddInstructio
           dest,
           sources: local,
           contextDir: sourceRoot,
-          ...(ignore ? { exclude: (rel: string) => ignore.matches(rel), excludeHasExceptions: ignore.hasExceptions } : {}),
+          ...(filter ? { exclude: filter.exclude, excludeHasExceptions: filter.hasExceptions } : {}),
         });
       }
       if (inputs.downloads) {

@@ -15,6 +15,7 @@ import { runScenario, type ScenarioResult } from './runner.js';
 import type { BenchContext } from './scenario.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { TrowelFeatures } from './trowel-probe.js';
+import { snapshotTrowel } from './trowel-snapshot.js';
 
 /** The repository root: dist/bench/main.js -> ../.. */
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -83,7 +84,7 @@ async function bench(argv: readonly string[]): Promise<void> {
     const rootfs = join(work, 'busybox-rootfs');
     await writeBusyboxRootfs(rootfs);
     const ctx: BenchContext = { work, scale: opts.scale, busyboxRootfs: rootfs };
-    const trowelExe = [process.execPath, join(REPO, 'bin', 'trowel')];
+    const trowelExe = await snapshotTrowel(REPO, join(work, 'trowel'));
     const features = new TrowelFeatures(trowelExe);
     process.stdout.write(`trowel bench: ${opts.quick ? 'quick' : 'full'} mode, ${opts.warmup} warm-up + ${opts.runs} runs per tool, scratch ${work}\n\n`);
     for (const s of scenarios) {

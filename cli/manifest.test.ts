@@ -142,6 +142,19 @@ test('registry images added with docker:// are copied from the registry by push 
   assert.is(arm.Architecture, 'arm64');
 });
 
+test('push --format oci --compression-format zstd --rm: an OCI index of zstd images, and the local list is gone', async () => {
+  t.ok(['manifest', 'create', 'zstd:list', 'localhost/app-amd64', 'localhost/app-arm64']);
+  const r = await trowel(['manifest', 'push', '--all', '-q', '--rm', '--format', 'oci', '--compression-format', 'zstd', '--tls-verify=false', 'zstd:list', `docker://${reg.host}/team/zstd:list`]);
+  assert.is(r.code, 0, r.stderr);
+  const index = JSON.parse(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/team/zstd:list`]));
+  assert.is(index.mediaType, 'application/vnd.oci.image.index.v1+json');
+  for (const entry of index.manifests) {
+    const child = JSON.parse(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/team/zstd@${entry.digest}`]));
+    assert.ok(child.layers.every((l: { mediaType: string }) => l.mediaType === 'application/vnd.oci.image.layer.v1.tar+zstd'));
+  }
+  assert.is(t.run(['manifest', 'exists', 'zstd:list']).code, 1);
+});
+
 test('remove drops an entry; rm removes the list and exists says so', () => {
   const id = t.ok(['manifest', 'create', 'tmp:list', 'localhost/app-arm64']);
   assert.is(t.ok(['manifest', 'remove', 'tmp:list', digests['localhost/app-arm64']!]), `${id}: ${digests['localhost/app-arm64']}`);

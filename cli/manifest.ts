@@ -150,8 +150,11 @@ const push: CommandModule<GlobalArgs, Args> = {
       else if (args.format === 'v2s2' || args.format === 'docker') format = 'docker';
       else throw new InvalidArgumentError(`unrecognized manifest list type ${JSON.stringify(args.format)}: use oci or v2s2`);
     }
+    const destination = args.destination ?? args.list;
+    // An OCI layout holds OCI indexes only (skopeo and buildah find no Docker list in one).
+    if (!format && /^oci(-archive)?:/.test(destination)) format = 'oci';
     const compression = args['disable-compression'] ? 'none' : parseCompression(args['compression-format'] ?? 'gzip');
-    const dst = await openDestination(store, args.destination ?? args.list, list.names[0], registryAccessFromFlags(args));
+    const dst = await openDestination(store, destination, list.names[0], registryAccessFromFlags(args));
     const progress = createProgress({ quiet: !!args.quiet });
     const digest = await pushManifestList(store, args.list, dst, {
       all: !!args.all, compression, access: registryAccessFromFlags(args), onProgress: progress.line, onBytes: progress.bytes,

@@ -57,8 +57,11 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     const compression = args['disable-compression'] ? 'none' : parseCompression(args['compression-format'] ?? 'gzip');
     if (image.kind === 'index') {
       // A local manifest list: pushed as `manifest push` pushes it (its images compressed too, with --all).
+      const destination = args.destination ?? args.image;
+      const listFormat = args.format ? manifestFormat(args.format) : /^oci(-archive)?:/.test(destination) ? 'oci' : undefined;
       const digest = await pushManifestList(store, image.id, dest, {
         all: !!args.all, compression, access, onProgress: log, onBytes: progress.bytes,
+        ...(listFormat ? { format: listFormat } : {}),
         ...(args['compression-level'] !== undefined ? { compressionLevel: args['compression-level'] } : {}),
       });
       if (args.digestfile) writeFileSync(args.digestfile, digest);

@@ -5,6 +5,7 @@
  * the mounts it made, and unnamed intermediate stage images when not caching. On any failure
  * no name is given to a partial image.
  */
+import { join } from 'node:path';
 import type { Store } from '../../storage/store.js';
 import { normalizeImageName } from '../../storage/lookup.js';
 import { removeImage } from '../../storage/image-ops.js';
@@ -65,7 +66,8 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
     parsed,
     graph,
     ...(o.layers ? { cache: new CacheIndex(store) } : {}),
-    memo: new ContentMemo(),
+    // With --layers the memo lives in the store: a rebuild re-reads only files that changed.
+    memo: o.layers ? ContentMemo.load(join(store.root, 'build-cache', 'file-digests.json')) : new ContentMemo(),
     stageImage: async (index) => {
       const id = results.get(index);
       if (id === undefined) throw new TrowelError('BUILD_ORDER', `build stage ${index}: used before it was built`);
@@ -115,6 +117,11 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
     o.signal = input.signal;
     input.signal?.removeEventListener('abort', onOuterAbort);
     for (const m of mountedForReading) if (isMounted(m)) unmountContainer(m);
+    try {
+      session.memo.save();
+    } catch {
+      /* a memo that cannot be saved only costs re-reading next time */
+    }
     if (ok ? o.rm : o.forceRm) {
       for (const id of session.containers) {
         try {

@@ -45,4 +45,21 @@ test('an unchanged file is read once (memo keyed by stat data)', async () => {
   assert.is(memo.entries.size, 2);
 });
 
+test('a saved memo answers the next build without reading unchanged files', async () => {
+  const path = join(dir, 'memo/file-digests.json');
+  const first = ContentMemo.load(path);
+  const d1 = await digestSources(dir, ['d', 'b.txt'], first);
+  first.save();
+  const second = ContentMemo.load(path);
+  assert.is(second.entries.size, 2, 'both file digests were kept');
+  // Poison the remembered digest: if the file were read again, the true digest would come back.
+  for (const k of second.entries.keys()) second.entries.set(k, 'remembered');
+  const d2 = await digestSources(dir, ['d', 'b.txt'], second);
+  assert.is.not(d2.digest, d1.digest, 'the remembered digests were used, not the files');
+  writeFileSync(join(dir, 'b.txt'), 'changed content');
+  const third = ContentMemo.load(path);
+  await digestSources(dir, ['b.txt'], third);
+  assert.is(third.entries.size, 3, 'a changed file is read again (new stat key)');
+});
+
 test.run();

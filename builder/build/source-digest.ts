@@ -6,13 +6,45 @@
  * `file:`/`dir:` token of its history entry.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { createReadStream, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import { writeJsonAtomic } from '../../storage/atomic.js';
 import { join, relative } from 'node:path';
 import { expandGlob, hasGlobMeta } from '../glob.js';
 
-/** Remembers file content digests by stat data (one per build, or persisted by the caller). */
+/** Entries kept on disk at most; the ones used by the latest build are kept first. */
+const MAX_SAVED_ENTRIES = 500_000;
+
+/**
+ * Remembers file content digests by stat data. `load`/`save` keep it in the store between
+ * builds, so a rebuild reads no file whose inode, size, mtime and ctime are unchanged.
+ */
 export class ContentMemo {
   readonly entries = new Map<string, string>();
+  private readonly used = new Set<string>();
+  private dirty = false;
+
+  /** A memo backed by `path` (missing or unreadable: starts empty). */
+  static load(path: string): ContentMemo {
+    const memo = new ContentMemo(path);
+    try {
+      const saved = JSON.parse(readFileSync(path, 'utf8')) as Record<string, string>;
+      for (const [k, v] of Object.entries(saved)) memo.entries.set(k, v);
+    } catch {
+      /* no memo yet */
+    }
+    return memo;
+  }
+
+  constructor(private readonly path?: string) {}
+
+  /** Writes the memo back when it learned something (entries this build used come first). */
+  save(): void {
+    if (!this.path || !this.dirty) return;
+    const keep = [...this.used, ...[...this.entries.keys()].filter((k) => !this.used.has(k))].slice(0, MAX_SAVED_ENTRIES);
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    writeJsonAtomic(this.path, Object.fromEntries(keep.map((k) => [k, this.entries.get(k)!])));
+  }
 
   static key(st: Stats): string {
     return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
@@ -20,8 +52,10 @@ export class ContentMemo {
 
   async fileDigest(path: string, st: Stats): Promise<string> {
     const k = ContentMemo.key(st);
+    this.used.add(k);
     const known = this.entries.get(k);
     if (known) return known;
+    this.dirty = true;
     const h = createHash('sha256');
     for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
     const d = h.digest('hex');

@@ -14,6 +14,7 @@ import {
   addToManifestList, annotateManifestList, createManifestList, findManifestList, manifestListExists,
   pushManifestList, readManifestList, removeFromManifestList, removeManifestList,
 } from './manifest-list.js';
+import { resolveImage } from './resolve-image.js';
 import type { ImageDestination, ManifestBlob } from '../registry/transports/types.js';
 import type { Descriptor } from '../oci/descriptor.js';
 
@@ -132,6 +133,22 @@ test('a list whose image was removed fails to push before anything is sent; rm k
   assert.ok(r.removed);
   assert.not.ok(manifestListExists(store, 'multi'));
   assert.ok(findImage(store.images(), 'localhost/kept'));
+});
+
+test('a local list stands for its image for the platform when resolved (from, FROM)', async () => {
+  await createManifestList(store, 'multi');
+  const arm = await image('localhost/arm', 'arm64');
+  const s390 = await image('localhost/s390', 's390x');
+  await addToManifestList(store, 'multi', 'localhost/arm');
+  await addToManifestList(store, 'multi', 'localhost/s390');
+  assert.is((await resolveImage(store, 'multi', { platform: { os: 'linux', architecture: 'arm64' } })).digest, arm);
+  assert.is((await resolveImage(store, 'multi', { pull: 'never', platform: { os: 'linux', architecture: 's390x' } })).digest, s390);
+  try {
+    await resolveImage(store, 'multi', { platform: { os: 'linux', architecture: 'mips64le' } });
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, /no image in local storage for linux\/mips64le/);
+  }
 });
 
 test('create refuses a name an image has, and amend reuses an existing list', async () => {

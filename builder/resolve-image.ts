@@ -72,7 +72,15 @@ export function findLocalImage(store: Store, name: string, platform?: Platform):
     if (e instanceof NotFoundError) return undefined;
     throw e;
   }
-  if (img.kind !== 'image') return undefined;
+  if (img.kind === 'index') {
+    // A local manifest list stands for its image for the platform (the host's by default), as in buildah.
+    const want = platform ?? hostPlatform();
+    const entries = store.blobs.readJson<ImageIndex>(img.digest).manifests ?? [];
+    const entry = entries.find((m) => platformMatches(m.platform, want));
+    const child = entry && store.images().find((i) => i.kind === 'image' && i.digest === entry.digest);
+    if (!child) throw new ResolveImageError(name, `the manifest list has no image in local storage for ${want.os}/${want.architecture}`);
+    return child;
+  }
   if (platform) {
     const config = store.readConfig(img);
     if (!platformMatches({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) }, platform)) return undefined;

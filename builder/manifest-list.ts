@@ -241,18 +241,19 @@ export async function addToManifestList(store: Store, listName: string, image: s
   }
   if (entries.length === 0) throw new ManifestListError(`add ${image} to manifest list ${listName}: it holds no images`);
   for (const e of entries) applyOverrides(e, opts);
-  const { list } = await editList(store, listName, (index) => {
+  const { list } = await editList(store, listName, (index, rec) => {
     for (const e of entries) {
       const at = index.manifests.findIndex((m) => m.digest === e.digest);
       if (at >= 0) index.manifests[at] = e;
       else index.manifests.push(e);
     }
+    // Written under the store lock too, so concurrent adds keep every origin.
+    if (source) {
+      const sidecar = readSidecar(store, rec.id);
+      for (const e of entries) sidecar.sources[e.digest] = `${source}@${e.digest}`;
+      writeSidecar(store, rec.id, sidecar);
+    }
   });
-  if (source) {
-    const sidecar = readSidecar(store, list.id);
-    for (const e of entries) sidecar.sources[e.digest] = `${source}@${e.digest}`;
-    writeSidecar(store, list.id, sidecar);
-  }
   return { list, digest: entries[0]!.digest };
 }
 

@@ -66,6 +66,14 @@ test('a list keeps its id across edits while its digest follows the index blob',
   assert.is(sha256(store.blobs.readBytes(after.digest)), after.digest);
   assert.equal(readManifestList(store, after).manifests.map((m) => [m.digest, m.platform?.architecture]), [[d, 'arm64']]);
   assert.ok(manifestListExists(store, list.id.slice(0, 12)));
+  assert.not.ok(store.blobs.has(list.digest), 'the replaced index blob is removed');
+  // Two empty lists share one index blob: editing one leaves the other's in place.
+  const a = await createManifestList(store, 'empty-a');
+  const b = await createManifestList(store, 'empty-b');
+  assert.is(a.digest, b.digest);
+  await addToManifestList(store, 'empty-a', 'localhost/a');
+  assert.ok(store.blobs.has(b.digest));
+  assert.equal(readManifestList(store, findManifestList(store, 'empty-b')).manifests, []);
 });
 
 test('concurrent adds all land (edits happen under the store lock)', async () => {

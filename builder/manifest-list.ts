@@ -111,8 +111,9 @@ export async function createManifestList(store: Store, name: string, opts: { ame
   const full = normalizeImageName(name);
   const index: ImageIndex = { schemaVersion: 2, mediaType: MediaType.dockerManifestList, manifests: [] };
   const bytes = serialize(index);
-  const digest = store.blobs.writeBytes(bytes);
   return store.transaction((state) => {
+    // Written under the lock: an edit of another list may be removing the same (empty) index blob.
+    const digest = store.blobs.writeBytes(bytes);
     const taken = state.images.find((i) => i.names.includes(full));
     if (taken) {
       if (opts.amend && taken.kind === 'index') return { ...taken };
@@ -143,8 +144,11 @@ async function editList<T>(store: Store, listName: string, edit: (index: ImageIn
     const index = readManifestList(store, list);
     const result = edit(index, list);
     const bytes = serialize(index);
+    const previous = list.digest;
     list.digest = store.blobs.writeBytes(bytes);
     list.size = bytes.length;
+    // The index blob an edit replaces goes too, unless another list has the same content.
+    if (previous !== list.digest && !state.images.some((i) => i.digest === previous)) store.blobs.remove(previous);
     return { list: { ...list }, result };
   });
 }

@@ -73,14 +73,17 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
       if (id === undefined) throw new TrowelError('BUILD_ORDER', `build stage ${index}: used before it was built`);
       return id;
     },
+    imageIdOf: async (from) => {
+      const stage = /^\d+$/.test(from) ? Number(from) : parsed.stages.find((s) => s.name === from.toLowerCase())?.index;
+      return stage !== undefined && stage < parsed.stages.length
+        ? session.stageImage(stage)
+        : (await resolveBaseImage(store, from, { policy: o.pull, log: o.progress, access: o.registryAccess })).id;
+    },
     rootOf: (from) => {
       let p = roots.get(from);
       if (!p) {
         p = (async () => {
-          const stage = /^\d+$/.test(from) ? Number(from) : parsed.stages.find((s) => s.name === from.toLowerCase())?.index;
-          const imageId = stage !== undefined && stage < parsed.stages.length
-            ? await session.stageImage(stage)
-            : (await resolveBaseImage(store, from, { policy: o.pull, log: o.progress, access: o.registryAccess })).id;
+          const imageId = await session.imageIdOf(from);
           const c = await createWorkingContainer(store, { image: imageId });
           session.containers.add(c.id);
           const root = mountContainer(store, c);

@@ -43,6 +43,8 @@ export interface StepInputs {
   token?: string;
   /** ADD's URL sources, already fetched; the caller removes them after the step. */
   downloads?: Downloads;
+  /** Set when only the cache key's digests were made (no token, nothing fetched or mounted). */
+  keyOnly?: boolean;
 }
 
 /** A RUN whose command exited non-zero; `exitCode` is the command's status. */
@@ -85,11 +87,17 @@ function localSources(step: CopyInstruction | AddInstruction): string[] {
   return step.kind === 'add' ? step.sources.filter((s) => !isUrlSource(s)) : step.sources;
 }
 
-/** Digests a step's inputs (COPY/ADD sources; nothing for the others). */
-export async function stepInputs(svc: StepServices, step: Instruction): Promise<StepInputs> {
+/**
+ * Digests a step's inputs (COPY/ADD sources; nothing for the others). With `keyOnly`, a
+ * `COPY --from` is digested as the id of the image it reads (cheap: no mount) and no token is made.
+ */
+export async function stepInputs(svc: StepServices, step: Instruction, opts: { keyOnly?: boolean } = {}): Promise<StepInputs> {
   if (step.kind !== 'copy' && step.kind !== 'add') return { digests: [] };
   checkSupported(step);
   const { session } = svc;
+  if (opts.keyOnly && step.kind === 'copy' && step.from !== undefined && step.inline.length === 0) {
+    return { digests: [`from:${await session.imageIdOf(step.from)}`], keyOnly: true };
+  }
   const parts: string[] = [];
   let kind: 'file' | 'dir' | 'multi' = 'multi';
   const local = localSources(step);

@@ -41,6 +41,8 @@ export interface BuildSession {
   stageImage: (index: number) => Promise<string>;
   /** The mounted root of a stage (by name or index) or an image, for COPY --from and RUN --mount from=. */
   rootOf: (from: string) => Promise<string>;
+  /** The image id a `--from` value names (a stage's result, or a local/pulled image). */
+  imageIdOf: (from: string) => Promise<string>;
   /** Containers this build created, removed at the end per --rm/--force-rm. */
   containers: Set<string>;
   /** Images a stage made that nothing names (removed at the end when not caching). */
@@ -203,15 +205,17 @@ export async function runStage(session: BuildSession, index: number, position: n
     const argsInScope = new Map([...vars.argValues().keys()].map((k) => [k, seen.get(k) ?? ''] as const));
     let inputs: Awaited<ReturnType<typeof stepInputs>> | undefined;
     try {
-      inputs = await stepInputs(services, step);
-      const historyText = createdBy(instruction, argsInScope, inputs.token);
+      // With --layers, COPY --from is keyed by the source image's id (it pins the content), so
+      // a cache hit needs no mount of that image; the content token is made only on a miss.
+      inputs = await stepInputs(services, step, { keyOnly: o.layers });
+      let historyText = createdBy(instruction, argsInScope, inputs.token);
       if (o.layers) {
         const key = stepKey(parentKey, step, [...inputs.digests, ...(step.kind === 'run' ? vars.runEnv() : []), ...(last && isFinal ? finalFlagInputs(o) : [])]);
         parentKey = key;
         const hit = o.noCache ? undefined : session.cache?.lookup(key);
         if (hit) {
           progress.usingCache(hit);
-          progress.produced(hit);
+          if (!(last && isFinal)) progress.produced(hit);
           if (container) {
             await removeWorkingContainer(store, container.id);
             session.containers.delete(container.id);
@@ -221,6 +225,10 @@ export async function runStage(session: BuildSession, index: number, position: n
           const cfg = store.readConfig(store.images().find((i) => i.id === hit)!);
           state.config = structuredClone(cfg);
           continue;
+        }
+        if (inputs.keyOnly) {
+          inputs = await stepInputs(services, step, { keyOnly: false });
+          historyText = createdBy(instruction, argsInScope, inputs.token);
         }
         const c = await ensureContainer();
         await dispatchStep(services, step, instruction, inputs);

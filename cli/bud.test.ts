@@ -124,6 +124,24 @@ test('--layers: an unchanged rebuild uses the cache for every step; a changed fi
   assert.not.match(noCache.stdout, /Using cache/);
 });
 
+test('independent stages run at the same time; --jobs=1 runs them one after the other', () => {
+  const stage = (n: string) => `FROM busybox AS ${n}\nRUN cut -d" " -f1 /proc/uptime > /start && sleep 1 && cut -d" " -f1 /proc/uptime > /end\n`;
+  const dir = context('parallel', {
+    Containerfile: `${stage('x')}${stage('y')}FROM busybox\nCOPY --from=x /start /x.start\nCOPY --from=x /end /x.end\nCOPY --from=y /start /y.start\nCOPY --from=y /end /y.end\n`,
+  });
+  const spans = (jobs: string) => {
+    const tag = `parallel-${jobs}`;
+    const r = t.run(['bud', '--jobs', jobs, '-t', tag, dir]);
+    assert.is(r.code, 0, r.stderr);
+    const c = t.ok(['from', tag]);
+    const [xs, xe, ys, ye] = t.ok(['run', c, '--', 'cat', '/x.start', '/x.end', '/y.start', '/y.end']).split('\n').map(Number);
+    t.ok(['rm', c]);
+    return { overlap: xs! < ye! && ys! < xe! };
+  };
+  assert.ok(spans('2').overlap, 'with two jobs the builder stages overlap');
+  assert.not.ok(spans('1').overlap, 'with one job they do not');
+});
+
 test('--timestamp: two builds in different stores give the same image id', () => {
   const dir = context('repro', {
     'f.txt': 'same\n',

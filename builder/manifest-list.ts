@@ -44,6 +44,8 @@ export interface EntryOverrides {
   variant?: string;
   osVersion?: string;
   osFeatures?: string[];
+  /** Docker's `platform.features` (buildah's `--features`). */
+  features?: string[];
   annotations?: Record<string, string>;
 }
 
@@ -160,7 +162,7 @@ function applyOverrides(entry: ListEntry, o: EntryOverrides): void {
   if (o.variant) p.variant = o.variant;
   if (o.osVersion) p['os.version'] = o.osVersion;
   if (o.osFeatures?.length) p['os.features'] = o.osFeatures;
-  entry.platform = p;
+  entry.platform = o.features?.length ? ({ ...p, features: o.features } as Platform) : p;
   if (o.annotations && Object.keys(o.annotations).length) entry.annotations = { ...(entry.annotations ?? {}), ...o.annotations };
 }
 

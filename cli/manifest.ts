@@ -33,13 +33,16 @@ function annotations(list: string[] | undefined): Record<string, string> {
 }
 
 function overrides(args: Args): EntryOverrides {
-  const features = [...(args['os-features'] ?? []), ...(args.features ?? [])].flatMap((f) => f.split(',')).filter(Boolean);
+  const split = (list: string[] | undefined) => (list ?? []).flatMap((f) => f.split(',')).filter(Boolean);
+  const osFeatures = split(args['os-features']);
+  const features = split(args.features);
   return {
     ...(args.os ? { os: args.os } : {}),
     ...(args.arch ? { arch: args.arch } : {}),
     ...(args.variant ? { variant: args.variant } : {}),
     ...(args['os-version'] ? { osVersion: args['os-version'] } : {}),
-    ...(features.length ? { osFeatures: features } : {}),
+    ...(osFeatures.length ? { osFeatures } : {}),
+    ...(features.length ? { features } : {}),
     annotations: annotations(args.annotation),
   };
 }

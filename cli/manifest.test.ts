@@ -93,6 +93,10 @@ test('push --all sends both images with compressed layers and an index naming th
     assert.ok(JSON.parse(child).layers.every((l: { mediaType: string }) => l.mediaType.endsWith('+gzip')));
   }
   assert.is.not(index.manifests[0].digest, digests['localhost/app-amd64']);
+  // inspect of a name not stored locally shows the registry's list.
+  const remote = await trowel(['manifest', 'inspect', '--tls-verify=false', `docker://${reg.host}/team/app:multi`]);
+  assert.is(remote.code, 0, remote.stderr);
+  assert.equal(JSON.parse(remote.stdout), index);
 });
 
 test('pull --platform picks the right child of the pushed list', async () => {

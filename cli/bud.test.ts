@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { TROWEL_BIN, TrowelSandbox, mountsUnder } from '../test/support/trowel.js';
 import { makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
 import { startRegistry } from '../test/support/registry.js';
+import { formatPlatform, hostPlatform } from '../oci/platform.js';
 
 let t: TrowelSandbox;
 let work = '';
@@ -94,7 +95,7 @@ test('--target builds only the named stage and its dependencies', () => {
   const dir = context('target', {
     Containerfile: 'FROM busybox AS first\nRUN echo first > /f\nFROM busybox AS second\nRUN exit 7\n',
   });
-  const r = t.run(['bud', '--target', 'first', '-t', 'first-only', dir]);
+  const r = t.run(['bud', '--target', 'first', '--platform', formatPlatform(hostPlatform()), '-t', 'first-only', dir]);
   assert.is(r.code, 0, r.stderr);
   assert.not.match(r.stdout, /RUN exit 7/);
   const cfg = JSON.parse(t.ok(['inspect', '--type', 'image', 'first-only'])) as { OCIv1: { history: { created_by: string }[] } };
@@ -320,9 +321,11 @@ test('bad input: missing context, missing Containerfile, bad --build-arg, unknow
   const unknown = t.run(['bud', '--not-a-buildah-flag', empty]);
   assert.not.equal(unknown.code, 0);
   assert.match(unknown.stderr, /not-a-buildah-flag/);
+  const otherPlatform = t.run(['bud', '--platform', 'linux/s390x', empty]);
+  assert.match(otherPlatform.stderr, /--platform linux\/s390x \(only the host platform/);
   const notYet = t.run(['bud', '--manifest', 'm', empty]);
   assert.match(notYet.stderr, /--manifest is not supported yet/);
-  for (const r of [missing, noFile, namedMissing, badArg, notYet]) assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  for (const r of [missing, noFile, namedMissing, badArg, notYet, otherPlatform]) assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
   assertNothingLeft();
 });
 

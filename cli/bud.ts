@@ -5,6 +5,7 @@ import { openStore, out } from './context.js';
 import { manifestFormat } from './commit.js';
 import { parseTimestamp } from './timestamp.js';
 import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
+import { formatPlatform, hostPlatform, parsePlatform } from '../oci/platform.js';
 import { build, contextFromStdin, exportFilesystem, parseOutputSpec, type BuildOptions, type ContainerfileInput, type PullPolicy } from '../builder/build/index.js';
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
 
@@ -161,7 +162,11 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     }
     if (args.userns !== undefined && args.userns !== 'host' && args.userns !== '') throw new NotImplementedError(`trowel bud --userns=${args.userns}`);
     if (args['skip-unused-stages'] === false) throw new NotImplementedError('trowel bud --skip-unused-stages=false');
-    if ((args.platform ?? []).length > 0) throw new NotImplementedError('trowel bud --platform');
+    // Building for the host's own platform is what trowel does; any other needs emulation.
+    const host = formatPlatform(hostPlatform());
+    for (const p of (args.platform ?? []).flatMap((x) => x.split(','))) {
+      if (formatPlatform(parsePlatform(p)) !== host) throw new NotImplementedError(`trowel bud --platform ${p} (only the host platform, ${host}, can be built)`);
+    }
     const context = args.context ?? '.';
     if (context === '-' && args.file.includes('-')) throw new InvalidArgumentError('build image: stdin cannot be both the context (-) and the Containerfile (-f -)');
     if (/^(https?|git):\/\//.test(context)) throw new NotImplementedError('a build context from a URL');

@@ -9,7 +9,7 @@ import { openDestination } from '../builder/image-locations.js';
 import { manifestForExport } from '../builder/export-manifest.js';
 import { manifestFormat } from './commit.js';
 import { pushManifestList } from '../builder/manifest-list.js';
-import { registryAccessFromFlags } from './registry-flags.js';
+import { registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
 import { createProgress } from './progress.js';
 import { withBlobProgress } from '../builder/blob-progress.js';
 import { InvalidArgumentError } from '../oci/error.js';
@@ -20,32 +20,25 @@ function parseCompression(text: string): Compression {
   throw new InvalidArgumentError(`unsupported compression format ${JSON.stringify(text)}: use gzip or zstd`);
 }
 
-interface Args extends GlobalArgs {
+interface Args extends GlobalArgs, RegistryFlagArgs {
   'compression-format'?: string; 'compression-level'?: number; 'disable-compression'?: boolean;
-  image: string; destination?: string; quiet?: boolean; digestfile?: string; 'tls-verify'?: boolean;
-  authfile?: string; creds?: string; 'cert-dir'?: string; all?: boolean; format?: string; retry?: number; 'retry-delay'?: string;
+  image: string; destination?: string; quiet?: boolean; digestfile?: string; all?: boolean; format?: string;
 }
 
 const cmd: CommandModule<GlobalArgs, Args> = {
   command: 'push <image> [destination]',
   describe: 'Push an image to a specified destination',
   builder: (y) =>
-    y
+    registryFlags(y)
       .positional('image', { type: 'string', demandOption: true })
       .positional('destination', { type: 'string', describe: 'docker://REF (default), oci:DIR[:NAME], oci-archive:FILE[:NAME], docker-archive:FILE[:NAME], dir:DIR' })
       .option('quiet', { alias: 'q', type: 'boolean', describe: "don't output progress information" })
       .option('digestfile', { type: 'string', describe: 'write the digest of the pushed manifest to the file' })
-      .option('tls-verify', { type: 'boolean', describe: 'require HTTPS and verify certificates (default true)' })
-      .option('authfile', { type: 'string', describe: 'path of the authentication file' })
-      .option('creds', { type: 'string', describe: 'USERNAME[:PASSWORD] for the registry' })
-      .option('cert-dir', { type: 'string', describe: 'certificates directory for the registry' })
       .option('all', { type: 'boolean', describe: 'push all images of a manifest list' })
       .option('format', { alias: 'f', type: 'string', describe: 'manifest type at the destination: oci or docker (default: the image\'s)' })
       .option('compression-format', { type: 'string', describe: 'layer compression: gzip (default), zstd' })
       .option('compression-level', { type: 'number', describe: 'compression level' })
-      .option('disable-compression', { alias: 'D', type: 'boolean', describe: "don't compress layers" })
-      .option('retry', { type: 'number', describe: 'times to retry a failed registry request (default 4)' })
-      .option('retry-delay', { type: 'string', describe: 'first delay between retries, doubled each time (default 250ms)' }) as never,
+      .option('disable-compression', { alias: 'D', type: 'boolean', describe: "don't compress layers" }) as never,
   handler: async (args) => {
     const store = openStore(args);
     const image = findImage(store.images(), args.image);

@@ -124,13 +124,14 @@ export async function commitContainer(store: Store, nameOrId: string, opts: Comm
       const canBeVirtual = opts.compression === 'none' && !opts.squash && !isMounted(paths.merged);
       if (canBeVirtual) {
         const info = await writeLayer(diffLayer(layerSource, recipe), discard(), { compression: 'none' });
+        const descriptor = { mediaType: info.mediaType, digest: info.digest, size: info.size };
         if (!store.isUnpacked(info.diffID)) {
-          newLayer = {
-            diffID: info.diffID,
-            uncompressedSize: info.uncompressedSize,
-            blobs: [{ digest: info.digest, mediaType: info.mediaType, size: info.size, recipe }],
-            descriptor: { mediaType: info.mediaType, digest: info.digest, size: info.size },
-          };
+          newLayer = { diffID: info.diffID, uncompressedSize: info.uncompressedSize, blobs: [{ ...descriptor, recipe }], descriptor };
+        } else {
+          // The same layer is in the store already (a rebuild of the same content): its existing
+          // blob, stored or made on demand, has these very bytes.
+          const known = layerState[info.diffID]?.blobs.find((b) => b.digest === info.digest && (b.recipe || store.blobs.has(b.digest)));
+          if (known) newLayer = { diffID: info.diffID, uncompressedSize: info.uncompressedSize, blobs: [known], descriptor };
         }
       }
       if (!newLayer) newLayer = await writeLayerBlob(store, layerSource, recipe, opts);

@@ -15,7 +15,8 @@ export async function finishPendingCommit(store: Store, c: ContainerRecord): Pro
   if (!store.isUnpacked(pending)) {
     renameSync(paths.upper, store.layerDir(pending));
   } else {
-    rmSync(paths.upper, { recursive: true, force: true });
+    // Same diffID, same content: the layer dir already holds it.
+    store.discardDir(paths.upper);
   }
   mkdirSync(paths.upper, { recursive: true, mode: 0o755 });
   rmSync(paths.work, { recursive: true, force: true });

@@ -9,7 +9,8 @@ import type { ImageIndex, ImageManifest } from '../oci/manifest.js';
 import type { ImageConfig } from '../oci/image-config.js';
 import { BlobStore } from './blob-store.js';
 import { FileLock } from './lock.js';
-import { ensureDir, sweepStaleTemps, writeJsonAtomic } from './atomic.js';
+import { ensureDir, sweepStaleTemps, tempName, writeJsonAtomic } from './atomic.js';
+import { spawn } from 'node:child_process';
 import { resolveStoreRoot, type StoreLocation } from './paths.js';
 import { StoreCorruptError } from './errors.js';
 import type { ContainerRecord, ImageRecord, LayerRecord, StoreState } from './records.js';
@@ -205,6 +206,27 @@ export class Store {
 
   removeDir(path: string): void {
     rmSync(path, { recursive: true, force: true });
+  }
+
+  /**
+   * Removes a large directory off the caller's clock: it is renamed into tmp/ at once (so it is
+   * gone from where it was) and deleted by a detached `rm` that outlives this process. If that
+   * cannot start, or is killed, the next `Store.open` sweeps the leftover.
+   */
+  discardDir(path: string): void {
+    ensureDir(this.tmpDir);
+    const trash = join(this.tmpDir, tempName('trash'));
+    try {
+      renameSync(path, trash);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    try {
+      spawn('rm', ['-rf', '--', trash], { detached: true, stdio: 'ignore' }).on('error', () => rmSync(trash, { recursive: true, force: true })).unref();
+    } catch {
+      rmSync(trash, { recursive: true, force: true });
+    }
   }
 }
 

@@ -3,8 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { TrowelSandbox, TROWEL_BIN } from '../test/support/trowel.js';
+import { TrowelSandbox, type RunResult } from '../test/support/trowel.js';
 import { startRegistry, skopeo, type TestRegistry } from '../test/support/registry.js';
 
 const test = suite('manifest lists through a real registry (docker-registry), skopeo as oracle');
@@ -14,15 +13,8 @@ const ids: Record<string, string> = {};
 const digests: Record<string, string> = {};
 
 /** Runs trowel without blocking the event loop. */
-function trowel(args: string[], sandbox = t): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [TROWEL_BIN, ...args], { env: { ...process.env, TROWEL_ROOT: sandbox.root } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function trowel(args: string[], sandbox = t): Promise<RunResult> {
+  return sandbox.runAsync(args);
 }
 
 /** A one-file image for `arch`, made with from scratch + config --arch + commit (no emulator). */

@@ -3,8 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { TrowelSandbox, TROWEL_BIN } from '../test/support/trowel.js';
+import { TrowelSandbox, type RunResult } from '../test/support/trowel.js';
 import { startFaultProxy, startRegistry, skopeo, type FaultProxy, type TestRegistry } from '../test/support/registry.js';
 
 const test = suite('push: --compression-format zstd checked by skopeo, --retry against a failing registry');
@@ -12,15 +11,8 @@ const t = new TrowelSandbox();
 let reg: TestRegistry;
 let proxy: FaultProxy;
 
-function trowel(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [TROWEL_BIN, ...args], { env: { ...process.env, TROWEL_ROOT: t.root } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function trowel(args: string[]): Promise<RunResult> {
+  return t.runAsync(args);
 }
 
 test.before(async () => {

@@ -2,8 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { TrowelSandbox, TROWEL_BIN } from '../test/support/trowel.js';
+import { TrowelSandbox, type RunResult } from '../test/support/trowel.js';
 import { startRegistry, skopeo, type TestRegistry } from '../test/support/registry.js';
 
 const test = suite('push and pull through a real registry (docker-registry), skopeo as oracle');
@@ -11,15 +10,8 @@ const t = new TrowelSandbox();
 let reg: TestRegistry;
 
 /** Runs trowel without blocking the event loop (the token server may live in this process). */
-function trowel(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [TROWEL_BIN, ...args], { env: { ...process.env, TROWEL_ROOT: t.root } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+function trowel(args: string[]): Promise<RunResult> {
+  return t.runAsync(args);
 }
 
 test.before(async () => {

@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,21 @@ export class TrowelSandbox {
         maxBuffer: 64 * 1024 * 1024,
       }),
     );
+  }
+
+  /**
+   * Like `run`, without blocking the event loop: for tests whose servers (a token server, a
+   * fault proxy) live in the test process and must answer while trowel runs.
+   */
+  runAsync(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+    return new Promise((resolve) => {
+      const p = spawn(process.execPath, [TROWEL_BIN, ...args], { env: { ...process.env, TROWEL_ROOT: this.root, ...opts.env } });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d) => (stdout += d));
+      p.stderr.on('data', (d) => (stderr += d));
+      p.on('close', (code) => resolve({ code: code ?? 128, stdout, stderr }));
+    });
   }
 
   /** Runs and insists on exit 0; returns stdout trimmed. */

@@ -4,7 +4,8 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
-import { DigestingStream, type Digest } from '../oci/digest.js';
+import type { Digest } from '../oci/digest.js';
+import { OffThreadDigestingStream } from './off-thread-digest.js';
 import { TrowelError } from '../oci/error.js';
 import type { Compression } from '../oci/media-types.js';
 import { FileType, isErrnoError, lsetxattr, mknod } from '../native/index.js';
@@ -155,7 +156,7 @@ async function decompressed(stream: Readable | AsyncIterable<Buffer>) {
       yield asBuffer(next.value);
     }
   })(), { objectMode: false });
-  const hasher = new DigestingStream();
+  const hasher = new OffThreadDigestingStream();
   const tar = pipeline(replay, createDecompressor(compression), hasher, () => { /* errors surface through `tar` */ });
   const destroy = (err: unknown) => {
     tar.destroy(err instanceof Error ? err : undefined);

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { DigestingStream, type Digest } from '../oci/digest.js';
 import { layerMediaType, type Compression, type ManifestFormat } from '../oci/media-types.js';
 import { createCompressor } from './compression.js';
+import { OffThreadDigestingStream } from './off-thread-digest.js';
 
 /** Options of writeLayer. */
 export interface WriteLayerOptions {
@@ -36,7 +37,8 @@ export async function writeLayer(tar: Readable, sink: Writable, opts: WriteLayer
   // Docker schema 2 has one layer type in wide use, gzip; anything else would mislabel the blob.
   const compression = opts.format === 'docker' ? 'gzip' : opts.compression ?? 'gzip';
   const mediaType = layerMediaType(opts.format ?? 'oci', compression);
-  const uncompressed = new DigestingStream();
+  // The diffID pass sees every byte: on large layers it runs on a second thread.
+  const uncompressed = new OffThreadDigestingStream();
   if (compression === 'none') {
     await pipeline(tar, uncompressed, sink);
     return { diffID: uncompressed.digest, digest: uncompressed.digest, size: uncompressed.size, uncompressedSize: uncompressed.size, mediaType };

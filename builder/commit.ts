@@ -14,6 +14,8 @@ import { getContainer, removeWorkingContainer } from './working-container.js';
 import { finishPendingCommit } from './pending-commit.js';
 import { recoverKilledRun } from './run/run-step.js';
 import { storeRunTarget } from './run/store-target.js';
+import { isVfsRoot } from './run/storage-driver.js';
+import { NotImplementedError } from '../oci/error.js';
 
 export { finishPendingCommit };
 
@@ -102,6 +104,11 @@ function baseLayerDescriptors(store: Store, c: ContainerRecord, layerRecords: Re
 export async function commitContainer(store: Store, nameOrId: string, opts: CommitOptions): Promise<ImageRecord> {
   let c = await finishPendingCommit(store, getContainer(store, nameOrId));
   const paths = store.containerPaths(c.id);
+  if (isVfsRoot(paths.merged)) {
+    // Its changes live in a full copy of the layers, not in the upper dir: diffing the upper dir
+    // would commit nothing. Refuse rather than lose them.
+    throw new NotImplementedError(`commit of ${c.name}, whose root was made with the vfs storage driver,`);
+  }
   // A RUN that was killed may have left its mount points in the upper dir; they are not content.
   recoverKilledRun(storeRunTarget(store, c).layers);
   const created = opts.timestamp !== undefined ? new Date(opts.timestamp * 1000).toISOString() : new Date().toISOString();

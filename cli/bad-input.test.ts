@@ -162,6 +162,16 @@ test('a corrupted blob in a source layout is caught on pull', async () => {
   assertStoreConsistent();
 });
 
+test('a container whose root was made by the vfs driver is not committed as if unchanged', () => {
+  const c = t.ok(['from', 'scratch']);
+  // The run fails (an empty root has no command), but the vfs copy of its root is made first.
+  t.run(['--storage-driver', 'vfs', 'run', c, '--', '/nothing-here']);
+  assertCleanFailure(t.run(['commit', c, 'localhost/vfs']), /vfs storage driver, is not supported yet/);
+  assert.not.match(t.ok(['images']), /localhost\/vfs/);
+  t.ok(['rm', c]);
+  assertStoreConsistent();
+});
+
 test('a full disk fails the commit cleanly and keeps the store usable', () => {
   const small = join(work, 'small');
   mkdirSync(small);

@@ -236,6 +236,11 @@ export function withFuseFallback(cfg: StorageDriverConfig): StorageDriverConfig 
 
 const VFS_STAMP = '.trowel-vfs-populated';
 
+/** Whether `target` is a vfs copy of a layer stack (its changes are not in the upper dir). */
+export function isVfsRoot(target: string): boolean {
+  return existsSync(`${target}${VFS_STAMP}`);
+}
+
 /**
  * vfs: makes `target` a full copy of the lower dirs (bottom first, honouring overlay whiteouts
  * and opaque directories) plus the upper dir, once. Commit has to diff such a root against its

@@ -153,18 +153,9 @@ export function paddingFor(size: number): Buffer {
 /** The end-of-archive marker: two zero blocks. */
 export const END_OF_ARCHIVE: Buffer = Buffer.alloc(2 * BLOCK);
 
-/** A raw header block, before PAX/GNU long-name records are merged in. */
-export interface RawHeader {
-  name: string;
+/** A raw header block, before PAX/GNU long-name records are merged in: the typeflag as written, no xattrs. */
+export interface RawHeader extends Omit<TarHeader, 'type' | 'xattrs'> {
   typeflag: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  linkname: string;
-  devmajor: number;
-  devminor: number;
 }
 
 function readString(buf: Buffer, offset: number, length: number): string {

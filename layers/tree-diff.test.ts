@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { applyLayer } from './apply.js';
 import { LayerDiffError } from './errors.js';
-import { cleanup, collect, listTar, snapshotTree, tempDir } from './test-fixtures.js';
+import { cleanup, collect, isRoot, listTar, overlayDirs, snapshotTree, tempDir, withKernelOverlay } from './test-fixtures.js';
 import { diffTrees } from './tree-diff.js';
 
 let base = '';
@@ -64,6 +64,35 @@ test('identical trees give an empty layer', async () => {
   const copy = join(base, 'copy');
   execFileSync('cp', ['-a', a, copy]);
   assert.equal(await listTar(diffTrees(a, copy)), []);
+});
+
+test('a stack of overlay lower dirs is compared as overlay merges it, without flattening it', async () => {
+  if (!isRoot) return; // kernel overlay and whiteout devices need root here
+  const d = overlayDirs(join(base, 'ov'));
+  mkdirSync(join(d.lower, 'etc'), { recursive: true });
+  writeFileSync(join(d.lower, 'etc', 'gone-in-top'), 'g');
+  writeFileSync(join(d.lower, 'etc', 'kept'), 'k');
+  mkdirSync(join(d.lower, 'opq'));
+  writeFileSync(join(d.lower, 'opq', 'old'), 'o');
+  await withKernelOverlay(d, (m) => {
+    rmSync(join(m, 'etc', 'gone-in-top'));
+    rmSync(join(m, 'opq'), { recursive: true });
+    mkdirSync(join(m, 'opq'));
+    writeFileSync(join(m, 'opq', 'new'), 'n');
+  });
+  const stack = [d.upper, d.lower];
+  // The container's root: a copy of the merged layers (what the vfs driver makes), then changed.
+  const root = join(base, 'root');
+  for (const dir of ['u2', 'w2']) mkdirSync(join(base, dir));
+  await withKernelOverlay({ ...d, lower: `${d.upper}:${d.lower}`, upper: join(base, 'u2'), work: join(base, 'w2') }, (m) => {
+    execFileSync('cp', ['-a', '--no-target-directory', m, root]);
+  });
+  assert.equal(await listTar(diffTrees(stack, root)), [], 'an unchanged copy has no diff');
+  writeFileSync(join(root, 'etc', 'gone-in-top'), 'back');
+  rmSync(join(root, 'opq', 'new'));
+  chmodSync(join(root, 'etc', 'kept'), 0o640);
+  const names = (await listTar(diffTrees(stack, root))).map((e) => e.header.name);
+  assert.equal(names, ['etc/', 'etc/gone-in-top', 'etc/kept', 'opq/', 'opq/.wh.new']);
 });
 
 test('a missing tree is a LayerDiffError', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyIntoRoot, CopySourceError } from './copy.js';
@@ -79,6 +79,60 @@ test('a destination directory the copy creates gets the --chown owner; an existi
   assert.is(lstatSync(join(root, 'made')).gid, 4321);
   assert.is(lstatSync(join(root, 'made/a.txt')).uid, 1234);
   assert.is(lstatSync(join(root, 'existing')).uid, process.getuid?.() ?? 0);
+});
+
+test('--parents keeps each source\'s context path, globs included', async () => {
+  await copyIntoRoot(root, { sources: ['src/*.txt', 'src/keep/c.log'], dest: '/p', contextDir: context, confineToContext: true, owner, parents: true });
+  assert.is(readFileSync(join(root, 'p/src/a.txt'), 'utf8'), 'a');
+  assert.is(readFileSync(join(root, 'p/src/keep/c.log'), 'utf8'), 'c');
+  assert.not.ok(existsSync(join(root, 'p/a.txt')));
+  assert.not.ok(existsSync(join(root, 'p/src/b.log')));
+});
+
+test('--parents keeps only what follows a /./ pivot; a directory source keeps its name', async () => {
+  await copyIntoRoot(root, { sources: ['./src/./keep'], dest: '/q/', contextDir: context, confineToContext: true, owner, parents: true });
+  assert.is(readFileSync(join(root, 'q/keep/c.log'), 'utf8'), 'c');
+  assert.not.ok(existsSync(join(root, 'q/src')));
+  await copyIntoRoot(root, { sources: ['/src/./*.txt'], dest: '/r/', contextDir: context, confineToContext: true, owner, parents: true });
+  assert.is(readFileSync(join(root, 'r/a.txt'), 'utf8'), 'a');
+});
+
+test('--parents makes parent directories with the source directory\'s mode and the --chown owner', async () => {
+  chmodSync(join(context, 'src/keep'), 0o750);
+  await copyIntoRoot(root, { sources: ['src/keep/c.log'], dest: '/p/', contextDir: context, confineToContext: true, owner: { uid: 1234, gid: 4321 }, parents: true });
+  assert.is(lstatSync(join(root, 'p/src/keep')).mode & 0o7777, 0o750);
+  assert.is(lstatSync(join(root, 'p/src/keep')).uid, 1234);
+  assert.is(lstatSync(join(root, 'p/src/keep/c.log')).gid, 4321);
+});
+
+test('--parents reports a missing source and a glob matching nothing', async () => {
+  for (const source of ['src/none.txt', 'src/*.none']) {
+    try {
+      await copyIntoRoot(root, { sources: [source], dest: '/p/', contextDir: context, confineToContext: true, owner, parents: true });
+      assert.unreachable(`copied ${source}`);
+    } catch (e) {
+      assert.instance(e, CopySourceError);
+      assert.match((e as Error).message, source);
+    }
+  }
+});
+
+test('symlink escape: --parents with ../ or a pivot behind a link never leaves the context', async () => {
+  symlinkSync(base, join(context, 'up'));
+  await copyIntoRoot(root, { sources: ['../secret', 'up/./secret'], dest: '/p/', contextDir: context, confineToContext: true, owner, parents: true }).catch((e) => {
+    assert.instance(e, CopySourceError);
+  });
+  assert.not.ok(existsSync(join(root, 'p/secret')));
+});
+
+test('symlink escape: --parents does not follow an image symlink in a kept parent out of the root', async () => {
+  const outside = join(base, 'host-dir');
+  mkdirSync(outside);
+  mkdirSync(join(root, 'p'));
+  symlinkSync(outside, join(root, 'p/src'));
+  await copyIntoRoot(root, { sources: ['src/a.txt'], dest: '/p/', contextDir: context, confineToContext: true, owner, parents: true });
+  assert.not.ok(existsSync(join(outside, 'a.txt')));
+  assert.is(readFileSync(join(root, outside.slice(1), 'a.txt'), 'utf8'), 'a');
 });
 
 test.run();

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, constants as fsc, lchownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, lutimesSync, utimesSync, renameSync, openSync, readSync, closeSync, createReadStream, type Stats } from 'node:fs';
+import { chmodSync, copyFileSync, constants as fsc, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, lutimesSync, utimesSync, renameSync, openSync, readSync, closeSync, createReadStream, type Stats } from 'node:fs';
 import { basename, isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
@@ -6,6 +6,7 @@ import { TrowelError } from '../oci/error.js';
 import { applyLayer, detectCompression } from '../layers/index.js';
 import { expandGlob, hasGlobMeta } from './glob.js';
 import { resolveInRoot } from './root-path.js';
+import { expandPivoted, pivotSource } from './parent-sources.js';
 
 /** A COPY/ADD source that is missing, outside the context, or otherwise unusable. */
 export class CopySourceError extends TrowelError {
@@ -37,6 +38,12 @@ export interface CopyOptions {
    */
   exclude?: (relativePath: string) => boolean;
   excludeHasExceptions?: boolean;
+  /**
+   * `--parents`: each source keeps its path relative to `contextDir` (or to a `/./` pivot in
+   * it) under the destination, which is always a directory. Sources are confined to
+   * `contextDir` whatever `confineToContext` says.
+   */
+  parents?: boolean;
 }
 
 /** Reads the first bytes of a file, to recognise archives by magic. */
@@ -181,6 +188,97 @@ function expandSources(opts: CopyOptions): string[] {
   return out;
 }
 
+/** The destination as an absolute container path. */
+function destinationPath(opts: CopyOptions): string {
+  return posix.isAbsolute(opts.dest) ? opts.dest : posix.join(opts.workingDir || '/', opts.dest);
+}
+
+/** A `--parents` source entry: its host path and the path it keeps under the destination. */
+interface KeptEntry {
+  host: string;
+  kept: string;
+  /** Host directory the kept path starts from (its ancestors give the parents' metadata). */
+  baseDir: string;
+}
+
+/** Expands `--parents` sources (pivots, globs) to entries confined to the context. */
+function expandParentSources(opts: CopyOptions): KeptEntry[] {
+  const context = resolve(opts.contextDir);
+  const out: KeptEntry[] = [];
+  for (const source of opts.sources) {
+    const { base, pattern } = pivotSource(source);
+    const baseDir = followInContext(context, join(context, base), source);
+    const matches = expandPivoted(baseDir, pattern).filter((m) => m === '' || !opts.exclude?.(contextRelative(opts, join(baseDir, m))));
+    if (matches.length === 0) throw new CopySourceError(source, hasGlobMeta(pattern) ? 'no items matching glob' : 'no such file or directory: it is excluded by the ignore file');
+    for (const kept of matches) {
+      const host = kept === '' ? baseDir : followInContext(context, join(baseDir, kept), source);
+      try {
+        statSync(host);
+      } catch {
+        throw new CopySourceError(source, `no such file or directory (looked for ${join(baseDir, kept)})`);
+      }
+      out.push({ host, kept, baseDir });
+    }
+  }
+  return out;
+}
+
+/**
+ * `--parents`: every entry lands at `dest/<kept path>`. Missing parent directories are made
+ * with their source directory's mode and times (owned like everything copied); each is
+ * resolved inside the root, so a symlink in the image cannot lead the copy out of it.
+ */
+async function copyWithParents(root: string, opts: CopyOptions): Promise<void> {
+  const entries = expandParentSources(opts);
+  const context = resolve(opts.contextDir);
+  const destPath = destinationPath(opts);
+  const destResolved = resolveInRoot(root, destPath, { followLast: true, createParents: true });
+  if (!existsSync(destResolved)) {
+    mkdirSync(destResolved, { recursive: true, mode: 0o755 });
+    if (opts.owner) lchownSync(destResolved, opts.owner.uid, opts.owner.gid);
+  }
+  for (const { host, kept, baseDir } of entries) {
+    const parts = kept === '' ? [] : kept.split('/');
+    let parent = destResolved;
+    for (let i = 0; i < parts.length - 1; i++) {
+      parent = resolveInRoot(root, posix.join(destPath, ...parts.slice(0, i + 1)), { followLast: true, createParents: true });
+      let existing: Stats | undefined;
+      try {
+        existing = lstatSync(parent);
+      } catch {
+        /* made below */
+      }
+      if (existing?.isDirectory()) continue;
+      if (existing) rmSync(parent, { force: true });
+      const source = followInContext(context, join(baseDir, ...parts.slice(0, i + 1)), kept);
+      mkdirSync(parent, { mode: 0o755 });
+      setOwnerAndMode(parent, statSync(source), opts, false);
+    }
+    const st = statSync(host);
+    if (st.isDirectory()) {
+      const target = parts.length === 0 ? destResolved : join(parent, parts[parts.length - 1]!);
+      if (parts.length === 0) {
+        for (const name of readdirSync(host).sort()) copyEntry(join(host, name), join(target, name), opts);
+      } else {
+        copyEntry(host, target, opts);
+      }
+      continue;
+    }
+    const kind = opts.extractArchives ? archiveKind(host) : undefined;
+    if (kind) {
+      // An archive is unpacked where it would have been copied: in its kept parent directory.
+      await applyLayer(archiveStream(host, kind), parent, { mode: 'plain' });
+      continue;
+    }
+    const target = join(parent, parts[parts.length - 1] ?? basename(host));
+    const tmp = `${target}.trowel-tmp-${process.pid}`;
+    copyFileSync(host, tmp, fsc.COPYFILE_FICLONE);
+    rmSync(target, { recursive: true, force: true });
+    renameSync(tmp, target);
+    setOwnerAndMode(target, st, opts, false);
+  }
+}
+
 /**
  * Copies host files into a container root (the merged view) with buildah's `copy`/`add`
  * rules: a directory source copies its contents; several sources or a trailing `/` make the
@@ -189,8 +287,9 @@ function expandSources(opts: CopyOptions): string[] {
  * nothing lands outside `root`.
  */
 export async function copyIntoRoot(root: string, opts: CopyOptions): Promise<void> {
+  if (opts.parents) return copyWithParents(root, opts);
   const sources = expandSources(opts);
-  const destPath = posix.isAbsolute(opts.dest) ? opts.dest : posix.join(opts.workingDir || '/', opts.dest);
+  const destPath = destinationPath(opts);
   const wantsDir = opts.dest.endsWith('/') || opts.dest === '.' || sources.length > 1;
   const destResolved = resolveInRoot(root, destPath, { followLast: true, createParents: true });
   let destIsDir = wantsDir;

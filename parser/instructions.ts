@@ -148,9 +148,11 @@ export interface CopyInstruction extends CopyLike {
   parents: boolean;
 }
 
-/** `ADD [--chown] [--chmod] [--link] [--checksum] [--keep-git-dir] [--exclude] src… dest`. */
+/** `ADD [--chown] [--chmod] [--link] [--checksum] [--keep-git-dir] [--parents] [--exclude] src… dest`. */
 export interface AddInstruction extends CopyLike {
   kind: 'add';
+  /** `--parents` (present only when given, like BuildKit's labs flag on ADD). */
+  parents?: boolean;
   /** `--checksum` (`sha256:…`), only for remote sources. */
   checksum?: string;
   keepGitDir: boolean;

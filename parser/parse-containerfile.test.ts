@@ -37,6 +37,13 @@ test('an error in a continuation line points at that line and column', () => {
   assert.is(e.file, 'Containerfile');
 });
 
+test('COPY and ADD take --parents; ADD records it only when given', () => {
+  const [copy, add, plain] = parseContainerfile('FROM x\nCOPY --parents a/./b /d/\nADD --parents a/*.tar /d/\nADD a /d/\n').stages[0]!.instructions;
+  assert.is(copy!.kind === 'copy' && copy!.parents, true);
+  assert.is(add!.kind === 'add' && add!.parents, true);
+  assert.is(plain!.kind === 'add' && 'parents' in plain!, false);
+});
+
 test('errors use the file name given', () => {
   const e = errorOf('FROM a\nBOGUS x\n', 'ci/Dockerfile.release');
   assert.is(e.message, 'ci/Dockerfile.release:2:1: unknown instruction: BOGUS');

@@ -23,7 +23,7 @@ const FLAGS: Record<string, Record<string, FlagType>> = {
   from: { platform: 'string' },
   run: { mount: 'strings', network: 'string', security: 'string' },
   copy: { from: 'string', chown: 'string', chmod: 'string', link: 'bool', parents: 'bool', exclude: 'strings' },
-  add: { chown: 'string', chmod: 'string', link: 'bool', checksum: 'string', 'keep-git-dir': 'bool', exclude: 'strings' },
+  add: { chown: 'string', chmod: 'string', link: 'bool', checksum: 'string', 'keep-git-dir': 'bool', parents: 'bool', exclude: 'strings' },
   healthcheck: { interval: 'string', timeout: 'string', 'start-period': 'string', 'start-interval': 'string', retries: 'string' },
 };
 
@@ -343,6 +343,7 @@ function parseCopyLike(
     kind: 'add', ...common,
     ...(checksum !== undefined ? { checksum } : {}),
     keepGitDir: flags.bools.get('keep-git-dir') ?? false,
+    ...(flags.bools.get('parents') ? { parents: true } : {}),
   };
 }
 

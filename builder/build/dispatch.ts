@@ -12,6 +12,7 @@ import { NotImplementedError, TrowelError } from '../../oci/error.js';
 import { IgnoreMatcher, resolveRunCommand, type AddInstruction, type CopyInstruction, type Instruction, type RunInstruction, type StageVariables } from '../../parser/index.js';
 import { copyIntoRoot, type CopyOptions } from '../copy.js';
 import { parseChmod } from '../copy-into-container.js';
+import { keptParentModes } from '../parent-sources.js';
 import { isMounted, mountContainer, unmountContainer } from '../mount.js';
 import { resolveInRoot } from '../root-path.js';
 import { resolveUser } from '../user-lookup.js';
@@ -55,7 +56,6 @@ export class RunFailedError extends TrowelError {
 }
 
 function checkSupported(step: CopyInstruction | AddInstruction): void {
-  if (step.kind === 'copy' && step.parents) throw new NotImplementedError('COPY --parents');
   if (step.sources.some((s) => /^git@|\.git$|^git:\/\//.test(s))) throw new NotImplementedError(`${step.kind.toUpperCase()} from a git repository`);
   if (step.kind === 'copy' && step.sources.some(isUrlSource)) throw new NotImplementedError('COPY from a URL (use ADD)');
 }
@@ -70,7 +70,8 @@ function excludeFilter(step: CopyInstruction | AddInstruction, local: readonly s
     ? new IgnoreMatcher(step.exclude.map((pattern, i) => ({ pattern, line: i + 1 })), `${step.kind.toUpperCase()} --exclude`)
     : undefined;
   if (!ignore && !patterns) return undefined;
-  const prefixes = local.map((s) => s.replace(/^\.?\/+/, '').replace(/\/+$/, '')).filter((s) => s !== '' && s !== '.');
+  // A `--parents` pivot (`x/./y`) names the directory `x/y`.
+  const prefixes = local.map((s) => s.replace(/\/\.\//g, '/').replace(/^\.?\/+/, '').replace(/\/+$/, '')).filter((s) => s !== '' && s !== '.');
   const byPatterns = (rel: string) => {
     if (!patterns) return false;
     if (patterns.matches(rel)) return true;
@@ -80,6 +81,11 @@ function excludeFilter(step: CopyInstruction | AddInstruction, local: readonly s
     exclude: (rel) => (ignore?.matches(rel) ?? false) || byPatterns(rel),
     hasExceptions: (ignore?.hasExceptions ?? false) || (patterns?.hasExceptions ?? false),
   };
+}
+
+/** `--parents` (COPY and ADD). */
+function keepsParents(step: CopyInstruction | AddInstruction): boolean {
+  return step.parents === true;
 }
 
 /** The sources read from the context (or --from root): all but ADD's URLs. */
@@ -108,6 +114,8 @@ export async function stepInputs(svc: StepServices, step: Instruction, opts: { k
     const filter = excludeFilter(step, local, from === undefined ? session.inputs.ignore : undefined);
     const d = await digestSources(root, local, session.memo, filter?.exclude);
     parts.push(d.digest);
+    // The directories --parents recreates carry their source modes: part of the result.
+    if (keepsParents(step)) parts.push(hashParts(keptParentModes(root, local)));
     kind = step.inline.length === 0 && urls.length === 0 ? d.kind : 'multi';
   }
   let downloads: Downloads | undefined;
@@ -268,6 +276,7 @@ async function copyStep(svc: StepServices, step: CopyInstruction | AddInstructio
           dest,
           sources: local,
           contextDir: sourceRoot,
+          ...(keepsParents(step) ? { parents: true } : {}),
           ...(filter ? { exclude: filter.exclude, excludeHasExceptions: filter.hasExceptions } : {}),
         });
       }

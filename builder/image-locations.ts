@@ -4,7 +4,7 @@ import { formatReference, parseReference } from '../oci/reference.js';
 import { parseImageLocation, type ImageLocation } from '../registry/transports/parse.js';
 import { openFileDestination, openFileSource } from '../registry/transports/open-file.js';
 import type { ImageDestination, ImageSource } from '../registry/transports/types.js';
-import { openDockerDestination, openDockerSource, type DockerTransportOptions } from '../registry/transports/docker.js';
+import type { DockerTransportOptions } from '../registry/transports/docker.js';
 import { StoreImageDestination, StoreImageSource } from './store-transport.js';
 
 
@@ -12,7 +12,7 @@ import { StoreImageDestination, StoreImageSource } from './store-transport.js';
 export async function openSource(store: Store, input: string, access: DockerTransportOptions = {}): Promise<ImageSource> {
   const loc = parseImageLocation(input);
   if (loc.transport === 'containers-storage') return new StoreImageSource(store, findImage(store.images(), loc.reference));
-  if (loc.transport === 'docker') return openDockerSource(loc.reference, access);
+  if (loc.transport === 'docker') return (await import('../registry/transports/docker.js')).openDockerSource(loc.reference, access);
   return openFileSource(loc);
 }
 
@@ -20,7 +20,7 @@ export async function openSource(store: Store, input: string, access: DockerTran
 export async function openDestination(store: Store, input: string, name: string | undefined, access: DockerTransportOptions = {}): Promise<ImageDestination> {
   const loc = parseImageLocation(input);
   if (loc.transport === 'containers-storage') return new StoreImageDestination(store, [formatReference(parseReference(loc.reference, { defaultDomain: 'localhost' }))]);
-  if (loc.transport === 'docker') return openDockerDestination(loc.reference, access);
+  if (loc.transport === 'docker') return (await import('../registry/transports/docker.js')).openDockerDestination(loc.reference, access);
   return openFileDestination(loc, loc.transport === 'docker-archive' ? name : undefined);
 }
 

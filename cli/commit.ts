@@ -8,19 +8,14 @@ import { normalizeImageName } from '../storage/lookup.js';
 import { InvalidArgumentError } from '../oci/error.js';
 import type { Compression, ManifestFormat } from '../oci/media-types.js';
 import { parseTimestamp } from './timestamp.js';
+import { manifestFormat } from './manifest-format.js';
+
+export { manifestFormat };
 
 interface Args extends GlobalArgs {
   container: string; image?: string; format?: string; squash?: boolean; timestamp?: string; rm?: boolean;
   iidfile?: string; quiet?: boolean; 'disable-compression'?: boolean; 'compression-format'?: string;
   'compression-level'?: number; 'omit-history'?: boolean; 'source-date-epoch'?: string;
-}
-
-/** The manifest format from the flag or BUILDAH_FORMAT / TROWEL_FORMAT, default oci. */
-export function manifestFormat(flag: string | undefined): ManifestFormat {
-  const f = flag ?? process.env.TROWEL_FORMAT ?? process.env.BUILDAH_FORMAT ?? 'oci';
-  if (f === 'oci') return 'oci';
-  if (f === 'docker' || f === 'v2s2') return 'docker';
-  throw new InvalidArgumentError(`unrecognized image type ${JSON.stringify(f)}: use oci or docker`);
 }
 
 const cmd: CommandModule<GlobalArgs, Args> = {

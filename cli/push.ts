@@ -7,8 +7,7 @@ import { copyImage } from '../registry/copy.js';
 import { StoreImageSource } from '../builder/store-transport.js';
 import { openDestination } from '../builder/image-locations.js';
 import { manifestForExport } from '../builder/export-manifest.js';
-import { manifestFormat } from './commit.js';
-import { pushManifestList } from '../builder/manifest-list.js';
+import { manifestFormat } from './manifest-format.js';
 import { registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
 import { createProgress } from './progress.js';
 import { withBlobProgress } from '../builder/blob-progress.js';
@@ -52,6 +51,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       // A local manifest list: pushed as `manifest push` pushes it (its images compressed too, with --all).
       const destination = args.destination ?? args.image;
       const listFormat = args.format ? manifestFormat(args.format) : /^oci(-archive)?:/.test(destination) ? 'oci' : undefined;
+      const { pushManifestList } = await import('../builder/manifest-list.js');
       const digest = await pushManifestList(store, image.id, dest, {
         all: !!args.all, compression, access, onProgress: log, onBytes: progress.bytes,
         ...(listFormat ? { format: listFormat } : {}),

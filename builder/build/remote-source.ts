@@ -9,7 +9,7 @@ import { createWriteStream, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { Agent, interceptors, request } from 'undici';
+import { Agent, redirectInterceptor, request } from '../../registry/distribution/undici-lean.js';
 import { TrowelError } from '../../oci/error.js';
 
 /** A download failed or its content does not match `--checksum`. */
@@ -36,7 +36,7 @@ export interface Downloads {
 let agent: ReturnType<Agent['compose']> | undefined;
 /** One agent for all downloads, following up to 10 redirects. */
 function redirecting(): ReturnType<Agent['compose']> {
-  agent ??= new Agent().compose(interceptors.redirect({ maxRedirections: 10 }));
+  agent ??= new Agent().compose(redirectInterceptor({ maxRedirections: 10 }));
   return agent;
 }
 

@@ -1,4 +1,5 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './undici-lean.js';
 import type { AuthChallenge } from './www-authenticate.js';
 import { hasCredentials, type Credentials } from './credentials.js';
 import { RegistryAuthError, RegistryError, type RegistryTarget } from './errors.js';

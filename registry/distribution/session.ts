@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, request } from './undici-lean.js';
 import { TrowelError } from '../../oci/error.js';
 import { Authenticator } from './authenticator.js';
 import type { Credentials } from './credentials.js';

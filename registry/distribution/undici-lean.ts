@@ -1,0 +1,43 @@
+/**
+ * The parts of undici trowel uses, each loaded from its own file. `import 'undici'` evaluates
+ * every feature it has (fetch, WebSocket, cookies, mocks, caches, proxies): about 60 ms of
+ * start-up for a command such as a re-push that makes five small requests. The agent, the
+ * request API and the redirect interceptor alone cost a third of that. The types are undici's
+ * own; the behaviour is `undici.request` with an explicit dispatcher.
+ */
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
+
+const load = createRequire(import.meta.url);
+
+/** undici's `Agent` (connection pools per origin). */
+export const Agent = load('undici/lib/dispatcher/agent.js') as typeof Undici.Agent;
+export type Agent = Undici.Agent;
+
+type RequestMethod = (this: Undici.Dispatcher, opts: Undici.Dispatcher.RequestOptions) => Promise<Undici.Dispatcher.ResponseData>;
+const requestOn = load('undici/lib/api/api-request.js') as RequestMethod;
+
+/** Options of {@link request}: undici's request options, the dispatcher required. */
+export type RequestOptions = Omit<Undici.Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {
+  dispatcher: Undici.Dispatcher;
+  method?: Undici.Dispatcher.HttpMethod;
+};
+
+/** `undici.request(url, opts)`: one request through `opts.dispatcher`. */
+export function request(url: string | URL, opts: RequestOptions): Promise<Undici.Dispatcher.ResponseData> {
+  const target = typeof url === 'string' ? new URL(url) : url;
+  const { dispatcher, ...rest } = opts;
+  return requestOn.call(dispatcher, {
+    ...rest,
+    origin: target.origin,
+    path: target.search ? `${target.pathname}${target.search}` : target.pathname,
+    method: opts.method ?? (opts.body ? 'PUT' : 'GET'),
+  });
+}
+
+type RedirectInterceptor = typeof Undici.interceptors.redirect;
+
+/** undici's redirect interceptor (`interceptors.redirect`), loaded on first use. */
+export function redirectInterceptor(...args: Parameters<RedirectInterceptor>): ReturnType<RedirectInterceptor> {
+  return (load('undici/lib/interceptor/redirect.js') as RedirectInterceptor)(...args);
+}

@@ -15,7 +15,7 @@ import { finishPendingCommit } from './pending-commit.js';
 import { recoverKilledRun } from './run/run-step.js';
 import { storeRunTarget } from './run/store-target.js';
 import { isVfsRoot } from './run/storage-driver.js';
-import { NotImplementedError } from '../oci/error.js';
+import { captureVfsChanges } from './run/vfs-changes.js';
 
 export { finishPendingCommit };
 
@@ -96,7 +96,8 @@ function baseLayerDescriptors(store: Store, c: ContainerRecord, layerRecords: Re
 
 /**
  * Commits a working container to an image. The diff is the container's overlay upper dir
- * (never a walk of the whole tree): one streaming pass makes the tar, its diffID, the
+ * (never a walk of the whole tree, except for a vfs root, whose upper dir is first made from
+ * a walk of the root against its layers): one streaming pass makes the tar, its diffID, the
  * compressed blob and its digest. Afterwards, when the container is not mounted, the upper dir
  * itself becomes the new layer's unpacked dir and the container continues on top of it, so
  * nothing is extracted again.
@@ -104,13 +105,12 @@ function baseLayerDescriptors(store: Store, c: ContainerRecord, layerRecords: Re
 export async function commitContainer(store: Store, nameOrId: string, opts: CommitOptions): Promise<ImageRecord> {
   let c = await finishPendingCommit(store, getContainer(store, nameOrId));
   const paths = store.containerPaths(c.id);
-  if (isVfsRoot(paths.merged)) {
-    // Its changes live in a full copy of the layers, not in the upper dir: diffing the upper dir
-    // would commit nothing. Refuse rather than lose them.
-    throw new NotImplementedError(`commit of ${c.name}, whose root was made with the vfs storage driver,`);
-  }
+  const stack = storeRunTarget(store, c).layers;
   // A RUN that was killed may have left its mount points in the upper dir; they are not content.
-  recoverKilledRun(storeRunTarget(store, c).layers);
+  recoverKilledRun(stack);
+  // A vfs root holds its changes in a full copy of the layers: the walk of that copy against
+  // the layers gives the upper dir overlay would have written, and the commit goes on as usual.
+  if (isVfsRoot(paths.merged)) await captureVfsChanges(stack);
   const created = opts.timestamp !== undefined ? new Date(opts.timestamp * 1000).toISOString() : new Date().toISOString();
   const layerState = store.layers();
 

@@ -162,13 +162,23 @@ test('a corrupted blob in a source layout is caught on pull', async () => {
   assertStoreConsistent();
 });
 
-test('a container whose root was made by the vfs driver is not committed as if unchanged', () => {
-  const c = t.ok(['from', 'scratch']);
-  // The run fails (an empty root has no command), but the vfs copy of its root is made first.
-  t.run(['--storage-driver', 'vfs', 'run', c, '--', '/nothing-here']);
-  assertCleanFailure(t.run(['commit', c, 'localhost/vfs']), /vfs storage driver, is not supported yet/);
-  assert.not.match(t.ok(['images']), /localhost\/vfs/);
-  t.ok(['rm', c]);
+test('a container whose root was made by the vfs driver is committed with the changes made in that root', () => {
+  const c = t.ok(['from', 'localhost/good']);
+  // A vfs mount is a full copy of the layers; changes go into it, not into an upper dir.
+  const mnt = t.ok(['--storage-driver', 'vfs', 'mount', c]);
+  writeFileSync(join(mnt, 'added'), 'new\n');
+  rmSync(join(mnt, 'hello'));
+  t.ok(['--storage-driver', 'vfs', 'umount', c]);
+  t.ok(['commit', '-q', c, 'localhost/vfs']);
+  const again = t.ok(['from', 'localhost/vfs']);
+  const root = t.ok(['mount', again]);
+  try {
+    assert.equal(readdirSync(root), ['added']);
+    assert.is(readFileSync(join(root, 'added'), 'utf8'), 'new\n');
+  } finally {
+    t.ok(['umount', again]);
+  }
+  t.ok(['rm', c, again]);
   assertStoreConsistent();
 });
 

@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { makeBusyboxContainer, tempStoreRoot, trowelSync } from '../test/support/trowel-cli.js';
 import { registerRunCases } from './run-cases.js';
+import { registerVfsCommitCases } from './vfs-commit-cases.js';
 
 const root = tempStoreRoot('trowel-cli-run-rootless-');
 const me = userInfo();
 registerRunCases(root, new RegExp(`^\\s*0\\s+${me.uid}\\s+1$`));
+registerVfsCommitCases(root);
 
 test('files made by uid 1000 in RUN belong to the matching sub-uid on disk', () => {
   const sub = readFileSync('/etc/subuid', 'utf8').split('\n').map((l) => l.split(':')).find((f) => f[0] === me.username)!;

@@ -6,9 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { TROWEL_BIN, tempStoreRoot } from '../test/support/trowel-cli.js';
 import { ensureUserWithoutSubIds } from '../test/support/rootless-user.js';
 import { registerRunCases } from './run-cases.js';
+import { registerVfsCommitCases } from './vfs-commit-cases.js';
 
 const root = tempStoreRoot('trowel-cli-run-');
 registerRunCases(root, /^\s*0\s+0\s+4294967295$/);
+registerVfsCommitCases(root);
 test('a user without sub-ids gets one line naming /etc/subuid', () => {
   const user = ensureUserWithoutSubIds();
   const r = spawnSync('runuser', ['-u', user.name, '--', process.execPath, TROWEL_BIN, 'run', 'anything', '--', 'true'], {

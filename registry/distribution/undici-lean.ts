@@ -6,9 +6,16 @@
  * own; the behaviour is `undici.request` with an explicit dispatcher.
  */
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 import type * as Undici from 'undici';
 
 const load = createRequire(import.meta.url);
+
+// undici parses HTTP with a WebAssembly build of llhttp. V8 compiles it once with its baseline
+// compiler and then again, optimised, on a background thread, and Node waits for that second
+// compile before it exits: about 50 ms on every command that talks to a registry, for code that
+// only reads response headers and framing. The baseline code is enough.
+setFlagsFromString('--liftoff-only');
 
 /** undici's `Agent` (connection pools per origin). */
 export const Agent = load('undici/lib/dispatcher/agent.js') as typeof Undici.Agent;

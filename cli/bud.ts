@@ -5,8 +5,10 @@ import { openStore, out } from './context.js';
 import { manifestFormat } from './commit.js';
 import { parseTimestamp } from './timestamp.js';
 import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
-import { formatPlatform, hostPlatform, parsePlatform } from '../oci/platform.js';
-import { build, contextFromStdin, exportFilesystem, parseOutputSpec, type BuildOptions, type ContainerfileInput, type PullPolicy } from '../builder/build/index.js';
+import {
+  buildPlatforms, contextFromStdin, exportFilesystem, parseOutputSpec, targetPlatforms,
+  type ContainerfileInput, type PlatformsBuildOptions, type PullPolicy,
+} from '../builder/build/index.js';
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
 
 interface Args extends GlobalArgs {
@@ -20,6 +22,7 @@ interface Args extends GlobalArgs {
   'force-rm'?: boolean; ignorefile?: string; logfile?: string; 'disable-compression'?: boolean;
   'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string;
   userns?: string; platform?: string[]; 'add-host': string[]; output?: string;
+  arch?: string; os?: string; variant?: string; 'all-platforms'?: boolean; manifest?: string;
   [flag: string]: unknown;
 }
 
@@ -27,13 +30,13 @@ const list = { type: 'string', array: true, default: [] as string[] } as const;
 
 /** buildah bud flags trowel knows but does not do yet: accepted by name, refused when used. */
 const NOT_YET = [
-  'all-platforms', 'arch', 'build-context', 'cache-from', 'cache-to', 'cache-ttl', 'cgroup-parent',
+  'build-context', 'cache-from', 'cache-to', 'cache-ttl', 'cgroup-parent',
   'cgroupns', 'compress', 'cpp-flag', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
   'decryption-key', 'device', 'disable-content-trust', 'dns', 'dns-option', 'dns-search', 'from', 'hooks-dir',
-  'http-proxy', 'ipc', 'logsplit', 'manifest', 'memory', 'memory-swap', 'no-hosts', 'os', 'os-feature',
+  'http-proxy', 'ipc', 'logsplit', 'memory', 'memory-swap', 'no-hosts', 'os-feature',
   'os-version', 'pid', 'retry', 'retry-delay', 'runtime', 'runtime-flag', 'security-opt', 'shm-size',
   'sign-by', 'ssh', 'stdin', 'userns-gid-map', 'userns-gid-map-group', 'userns-uid-map', 'userns-uid-map-user',
-  'uts', 'variant',
+  'uts',
 ] as const;
 
 /** `KEY=VALUE` (or bare `KEY`, which takes the value from trowel's environment, as buildah). */
@@ -152,7 +155,12 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('output', { type: 'string', alias: 'o', describe: 'also write the image file system: type=local,dest=DIR or type=tar,dest=FILE' })
       .option('add-host', { ...list, describe: 'host:ip added to /etc/hosts in RUN steps' })
       .option('userns', { type: 'string', describe: 'user namespace for RUN (only host-like default)' })
-      .option('platform', { ...list, describe: 'target platform (only the host platform for now)' });
+      .option('platform', { ...list, describe: 'os/arch[/variant] to build for (repeatable or comma-separated: one image each)' })
+      .option('os', { type: 'string', describe: 'operating system to build for (default: the host\'s)' })
+      .option('arch', { type: 'string', describe: 'architecture to build for (default: the host\'s)' })
+      .option('variant', { type: 'string', describe: 'architecture variant to build for (e.g. v7, v8)' })
+      .option('all-platforms', { type: 'boolean', describe: 'build for every platform the base images are available for' })
+      .option('manifest', { type: 'string', describe: 'add the image(s) to this manifest list (created if missing)' });
     for (const f of NOT_YET) b = b.option(f, { type: 'string', hidden: true });
     return b as never;
   },
@@ -162,11 +170,15 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     }
     if (args.userns !== undefined && args.userns !== 'host' && args.userns !== '') throw new NotImplementedError(`trowel bud --userns=${args.userns}`);
     if (args['skip-unused-stages'] === false) throw new NotImplementedError('trowel bud --skip-unused-stages=false');
-    // Building for the host's own platform is what trowel does; any other needs emulation.
-    const host = formatPlatform(hostPlatform());
-    for (const p of (args.platform ?? []).flatMap((x) => x.split(','))) {
-      if (formatPlatform(parsePlatform(p)) !== host) throw new NotImplementedError(`trowel bud --platform ${p} (only the host platform, ${host}, can be built)`);
-    }
+    const platforms = targetPlatforms({
+      platforms: args.platform ?? [],
+      ...(args.os !== undefined ? { os: args.os } : {}),
+      ...(args.arch !== undefined ? { arch: args.arch } : {}),
+      ...(args.variant !== undefined ? { variant: args.variant } : {}),
+    });
+    const allPlatforms = !!args['all-platforms'];
+    if (allPlatforms && platforms.length > 0) throw new InvalidArgumentError('build image: --all-platforms cannot be used with --platform, --os, --arch or --variant');
+    if (args.manifest !== undefined && args.manifest.trim() === '') throw new InvalidArgumentError('build image: --manifest needs a list name');
     const context = args.context ?? '.';
     if (context === '-' && args.file.includes('-')) throw new InvalidArgumentError('build image: stdin cannot be both the context (-) and the Containerfile (-f -)');
     if (/^(https?|git):\/\//.test(context)) throw new NotImplementedError('a build context from a URL');
@@ -184,7 +196,12 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     const onSignal = (sig: NodeJS.Signals) => controller.abort(`received ${sig}`);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    const options: BuildOptions = {
+    const options: PlatformsBuildOptions = {
+      platforms,
+      allPlatforms,
+      ...(args.manifest !== undefined ? { manifest: args.manifest } : {}),
+      ...(args.iidfile ? { singleImageFlag: `--iidfile ${args.iidfile}` } : args.output !== undefined ? { singleImageFlag: `--output ${args.output}` } : {}),
+      onImage: (image) => out(image.imageId),
       contextDir: stdinContext?.contextDir ?? context,
       containerfiles: containerfileInputs(args.file),
       tags: args.tag,
@@ -226,10 +243,11 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       signal: controller.signal,
     };
     try {
-      const result = await build(store, options);
-      if (output) await exportFilesystem(store, result.imageId, output);
-      if (args.iidfile) writeFileSync(args.iidfile, `sha256:${result.imageId}`);
-      out(result.imageId);
+      // Each image's id is printed as its build ends (onImage), as buildah does.
+      const { images } = await buildPlatforms(store, options);
+      const only = images.length === 1 ? images[0]!.imageId : undefined;
+      if (output && only) await exportFilesystem(store, only, output);
+      if (args.iidfile && only) writeFileSync(args.iidfile, `sha256:${only}`);
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -6,9 +6,9 @@
 import type { Store } from '../../storage/store.js';
 import type { ImageRecord } from '../../storage/records.js';
 import { TrowelError } from '../../oci/error.js';
-import { parsePlatform } from '../../oci/platform.js';
+import { formatPlatform, parsePlatform } from '../../oci/platform.js';
 import type { DockerTransportOptions } from '../../registry/transports/docker.js';
-import { resolveImage } from '../resolve-image.js';
+import { findLocalImage, resolveImage } from '../resolve-image.js';
 import type { PullPolicy } from './options.js';
 
 /** The base image could not be found locally nor pulled. */
@@ -16,6 +16,20 @@ export class BaseImageError extends TrowelError {
   constructor(readonly reference: string, why: string) {
     super('BASE_IMAGE', `resolve base image ${reference}: ${why}`);
   }
+}
+
+/** When a local image has the name but is for another platform, says so (it is why a pull was tried). */
+function otherPlatformNote(store: Store, reference: string, wanted: string): string {
+  let local: ImageRecord | undefined;
+  try {
+    local = findLocalImage(store, reference);
+  } catch {
+    return '';
+  }
+  if (!local || local.kind !== 'image') return '';
+  const c = store.readConfig(local);
+  const have = formatPlatform({ os: c.os, architecture: c.architecture, ...(c.variant ? { variant: c.variant } : {}) });
+  return `the local image is for ${have}, not ${formatPlatform(parsePlatform(wanted))}, and none for that platform could be had: `;
 }
 
 /**
@@ -34,6 +48,6 @@ export async function resolveBaseImage(store: Store, reference: string, opts: { 
     if (!(e instanceof TrowelError)) throw e;
     // resolveImage's own "resolve image X:" prefix is replaced by the build's.
     const why = e.message.replace(/^resolve image \S+: /, '');
-    throw new BaseImageError(reference, why);
+    throw new BaseImageError(reference, opts.platform !== undefined ? otherPlatformNote(store, reference, opts.platform) + why : why);
   }
 }

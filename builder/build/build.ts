@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Store } from '../../storage/store.js';
 import { normalizeImageName } from '../../storage/lookup.js';
 import { removeImage } from '../../storage/image-ops.js';
-import { hostPlatform } from '../../oci/platform.js';
+import { formatPlatform, hostPlatform } from '../../oci/platform.js';
 import { TrowelError } from '../../oci/error.js';
 import { buildStageGraph, parseContainerfile } from '../../parser/index.js';
 import { isMounted, mountContainer, unmountContainer } from '../mount.js';
@@ -17,11 +17,12 @@ import { createWorkingContainer, removeWorkingContainer } from '../working-conta
 import { resolveBaseImage } from './base-image.js';
 import { loadBuildInputs } from './build-context.js';
 import { CacheIndex } from './cache-index.js';
-import { BuildCancelledError } from './errors.js';
-import { resolveBuildOptions, type BuildOptions } from './options.js';
+import { BuildCancelledError, BuildStepError } from './errors.js';
+import { assertCanRun, EmulatorMissingError } from './emulation.js';
+import { resolveBuildOptions, type BuildOptions, type ResolvedBuildOptions } from './options.js';
 import { runScheduled } from './scheduler.js';
 import { ContentMemo } from './source-digest.js';
-import { runStage, type BuildSession } from './stage.js';
+import { runStage, stagePlatform, type BuildSession } from './stage.js';
 
 /** What a build produced. */
 export interface BuildResult {
@@ -45,9 +46,10 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
   const graph = buildStageGraph(parsed, {
     ...(o.target !== undefined ? { target: o.target } : {}),
     buildArgs: o.buildArgs,
-    platforms: { build: hostPlatform() },
+    platforms: { build: hostPlatform(), ...(o.platform ? { target: o.platform } : {}) },
   });
   for (const w of graph.warnings) o.warn(w.message);
+  refuseUnrunnableSteps(parsed, graph, o);
 
   // Stages stop after their current step once the build is aborted (by the caller or a failure).
   const controller = new AbortController();
@@ -77,7 +79,7 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
       const stage = /^\d+$/.test(from) ? Number(from) : parsed.stages.find((s) => s.name === from.toLowerCase())?.index;
       return stage !== undefined && stage < parsed.stages.length
         ? session.stageImage(stage)
-        : (await resolveBaseImage(store, from, { policy: o.pull, log: o.progress, access: o.registryAccess })).id;
+        : (await resolveBaseImage(store, from, { policy: o.pull, log: o.progress, access: o.registryAccess, ...(o.platform ? { platform: formatPlatform(o.platform) } : {}) })).id;
     },
     rootOf: (from) => {
       let p = roots.get(from);
@@ -139,6 +141,25 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
   const imageId = results.get(finalIndex)!;
   for (const t of o.tags) o.progress(`Successfully tagged ${t}`);
   return { imageId, names: o.tags };
+}
+
+/**
+ * Before any work: a stage built for a platform this machine cannot run (and has no emulator
+ * for) must have no RUN step. Throws BuildStepError naming the first such RUN. Stages with no
+ * platform asked for are checked as they run, against their base image's config.
+ */
+function refuseUnrunnableSteps(parsed: ReturnType<typeof parseContainerfile>, graph: ReturnType<typeof buildStageGraph>, o: ResolvedBuildOptions): void {
+  for (const index of graph.order) {
+    const platform = stagePlatform(graph, o, index);
+    const run = platform && parsed.stages[index]!.instructions.find((i) => i.kind === 'run');
+    if (!platform || !run) continue;
+    try {
+      assertCanRun(platform);
+    } catch (e) {
+      if (e instanceof EmulatorMissingError) throw new BuildStepError({ file: parsed.filename, line: run.range.start.line, text: run.original }, e.message, { code: e.code });
+      throw e;
+    }
+  }
 }
 
 /** Removes unnamed stage images nothing else uses (buildah keeps none without --layers). */

@@ -2,6 +2,10 @@
  * builder/build/: executes a Containerfile's stage graph (`trowel bud`). See README.md.
  */
 export { build, type BuildResult } from './build.js';
+export { buildPlatforms, type PlatformsBuildOptions, type PlatformsBuildResult, type PlatformImage } from './build-platforms.js';
+export { targetPlatforms, parseTargetPlatform, type PlatformFlags } from './target-platform.js';
+export { assertCanRun, findEmulator, runsNatively, EmulatorMissingError, BINFMT_MISC_DIR } from './emulation.js';
+export { basePlatforms } from './base-platforms.js';
 export { resolveBuildOptions, type BuildOptions, type ContainerfileInput, type PullPolicy, type ResolvedBuildOptions } from './options.js';
 export { BuildStepError, BuildCancelledError, BuildInputError, type StepLocation } from './errors.js';
 export { BaseImageError } from './base-image.js';

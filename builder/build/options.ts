@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import type { Compression, ManifestFormat } from '../../oci/media-types.js';
 import type { StorageDriverConfig } from '../run/storage-driver.js';
 import type { DockerTransportOptions } from '../../registry/transports/docker.js';
+import type { Platform } from '../../oci/platform.js';
 
 /** `--pull` policies, as buildah names them. */
 export type PullPolicy = 'always' | 'missing' | 'never' | 'newer';
@@ -27,6 +28,13 @@ export interface BuildOptions {
   buildArgs?: Record<string, string>;
   /** `--target`: the stage to stop at. */
   target?: string;
+  /**
+   * `--platform`: the platform to build for. FROM images must be that platform's (picked from
+   * a registry's index, or local and matching, else pulled per `pull`); a scratch stage gets it
+   * in its config; RUN steps for a foreign one need an emulator. Default: the host's, with
+   * local images taken whatever their platform.
+   */
+  platform?: Platform;
   /** `--layers`: commit each step and reuse cached steps. */
   layers?: boolean;
   /** `--no-cache`: with layers, never reuse a cached step (results are still recorded). */
@@ -80,8 +88,8 @@ export interface BuildOptions {
 }
 
 /** Options with every default filled in. */
-export type ResolvedBuildOptions = Required<Omit<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal'>>
-  & Pick<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal'>;
+export type ResolvedBuildOptions = Required<Omit<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform'>>
+  & Pick<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform'>;
 
 /** Fills the defaults (buildah's): no layers, oci format, uncompressed local layers, pull missing. */
 export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
@@ -92,6 +100,7 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     tagsAsGiven: o.tagsAsGiven ?? o.tags ?? [],
     buildArgs: o.buildArgs ?? {},
     ...(o.target !== undefined ? { target: o.target } : {}),
+    ...(o.platform !== undefined ? { platform: o.platform } : {}),
     layers: o.layers ?? false,
     noCache: o.noCache ?? false,
     squash: o.squash ?? false,

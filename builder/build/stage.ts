@@ -9,6 +9,7 @@ import type { Store } from '../../storage/store.js';
 import type { ContainerRecord } from '../../storage/records.js';
 import type { HistoryEntry, ImageConfig } from '../../oci/image-config.js';
 import { TrowelError } from '../../oci/error.js';
+import { formatPlatform, parsePlatform, type Platform } from '../../oci/platform.js';
 import {
   expandInstruction, parseOnbuildTriggers, StageVariables,
   type Instruction, type ParsedContainerfile, type StageGraph,
@@ -24,6 +25,7 @@ import { DEFAULT_SHELL, type ConfigState } from './config-step.js';
 import { dispatchStep, stepInputs, type StepServices } from './dispatch.js';
 import { BuildCancelledError, BuildStepError } from './errors.js';
 import { createdBy } from './history.js';
+import { assertCanRun } from './emulation.js';
 import type { ResolvedBuildOptions } from './options.js';
 import { StageProgress } from './progress.js';
 import type { ContentMemo } from './source-digest.js';
@@ -62,9 +64,24 @@ function nowIso(timestamp: number | undefined): string {
   return (timestamp !== undefined ? new Date(timestamp * 1000) : new Date()).toISOString();
 }
 
+/**
+ * The platform stage `index` is built for: its FROM `--platform`, else the build's `--platform`;
+ * `undefined` when neither was given (the host's, with local images taken as they are).
+ */
+export function stagePlatform(graph: StageGraph, options: ResolvedBuildOptions, index: number): Platform | undefined {
+  const own = graph.stages[index]!.platform;
+  return own !== undefined ? parsePlatform(own) : options.platform;
+}
+
+/** The platform an image config says its programs are for. */
+function configPlatform(config: ImageConfig): Platform {
+  return { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
+}
+
 /** The base as an image id (`undefined` for scratch) and the name history comments use. */
 async function resolveBase(session: BuildSession, index: number, progress: StageProgress): Promise<{ imageId?: string; name?: string }> {
   const g = session.graph.stages[index]!;
+  const platform = stagePlatform(session.graph, session.options, index);
   switch (g.base.kind) {
     case 'scratch':
       return {};
@@ -77,7 +94,7 @@ async function resolveBase(session: BuildSession, index: number, progress: Stage
       const img = await resolveBaseImage(session.store, g.base.reference, {
         policy: session.options.pull,
         access: session.options.registryAccess,
-        ...(g.platform !== undefined ? { platform: g.platform } : {}),
+        ...(platform !== undefined ? { platform: formatPlatform(platform) } : {}),
         log: (l) => progress.line(l),
       });
       return { imageId: img.id, name: img.names[0] ?? img.id };
@@ -131,6 +148,18 @@ export async function runStage(session: BuildSession, index: number, position: n
   let currentImage = base.imageId;
   const baseConfig = currentImage ? store.readConfig(store.images().find((i) => i.id === currentImage)!) : undefined;
   const state: ConfigState = { config: structuredClone(baseConfig ?? scratchConfig()), shell: [...(baseConfig?.config?.Shell ?? DEFAULT_SHELL)], cmdSet: false };
+  const platform = stagePlatform(graph, o, index);
+  if (!baseConfig && platform) {
+    // A scratch stage is whatever platform it is built for: its config says so.
+    state.config.os = platform.os;
+    state.config.architecture = platform.architecture;
+    if (platform.variant) state.config.variant = platform.variant;
+    else delete state.config.variant;
+  }
+  // RUN needs the programs of the image it runs in to be runnable here (natively or emulated).
+  const checkRunnable = (step: Instruction) => {
+    if (step.kind === 'run') assertCanRun(configPlatform(state.config));
+  };
   // Like buildah (and Docker), a stage whose base sets no PATH gets the default one first.
   const env = (state.config.config ??= {}).Env ?? [];
   if (!env.some((e) => e.startsWith('PATH='))) state.config.config.Env = [DEFAULT_PATH, ...env];
@@ -185,7 +214,7 @@ export async function runStage(session: BuildSession, index: number, position: n
   }
 
   const pendingHistory: HistoryEntry[] = [];
-  let parentKey = stepKey('', `FROM ${currentImage ?? 'scratch'} ${graph.stages[index]!.platform ?? ''}`, []);
+  let parentKey = stepKey('', `FROM ${currentImage ?? 'scratch'} ${graph.stages[index]!.platform ?? (o.platform ? formatPlatform(o.platform) : '')}`, []);
   let stepNumber = 1;
   for (let s = 0; s < steps.length; s++) {
     const { instruction, trigger } = steps[s]!;
@@ -230,6 +259,7 @@ export async function runStage(session: BuildSession, index: number, position: n
           inputs = await stepInputs(services, step, { keyOnly: false });
           historyText = createdBy(instruction, argsInScope, inputs.token);
         }
+        checkRunnable(step);
         const c = await ensureContainer();
         await dispatchStep(services, step, instruction, inputs);
         if (last && isFinal) {
@@ -253,6 +283,7 @@ export async function runStage(session: BuildSession, index: number, position: n
         if (!(last && isFinal)) progress.produced(image.id);
         continue;
       }
+      checkRunnable(step);
       await ensureContainer();
       await dispatchStep(services, step, instruction, inputs);
       pendingHistory.push({ created: nowIso(o.timestamp), created_by: historyText, empty_layer: true });

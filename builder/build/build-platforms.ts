@@ -1,0 +1,117 @@
+/**
+ * `trowel bud --platform A,B --manifest LIST`: one build per platform, then each image added to
+ * a local manifest list with its platform, as `buildah bud --manifest` does. Platforms build one
+ * after another (a FROM name resolves to a different image per platform, so builds for two
+ * platforms would fight over the same local name); each build is a whole `build()` with its own
+ * clean-up. The list is created (or the existing one used) only once every build succeeded, so a
+ * failed build leaves the list as it was.
+ */
+import type { Store } from '../../storage/store.js';
+import { normalizeImageName } from '../../storage/lookup.js';
+import { formatPlatform, hostPlatform, type Platform } from '../../oci/platform.js';
+import { InvalidArgumentError } from '../../oci/error.js';
+import { buildStageGraph, parseContainerfile } from '../../parser/index.js';
+import {
+  addToManifestList, createManifestList, findManifestList, ManifestListError, readManifestList, removeFromManifestList,
+} from '../manifest-list.js';
+import { basePlatforms } from './base-platforms.js';
+import { build } from './build.js';
+import { loadBuildInputs } from './build-context.js';
+import { resolveBuildOptions, type BuildOptions } from './options.js';
+
+/** The options of {@link buildPlatforms}: a build's, with the platforms and the list. */
+export interface PlatformsBuildOptions extends Omit<BuildOptions, 'platform'> {
+  /** Platforms to build, in order (from `targetPlatforms`). None: one build for the host, no platform asked. */
+  platforms?: Platform[];
+  /** `--all-platforms`: build for every platform all base images offer (`platforms` must be empty). */
+  allPlatforms?: boolean;
+  /** `--manifest`: the local manifest list to add each image to (created when missing). */
+  manifest?: string;
+  /**
+   * A flag that can take only one image (`--iidfile x`, `--output …`): with more than one
+   * platform (known only after `allPlatforms` looked at the bases) nothing is built and
+   * InvalidArgumentError names it.
+   */
+  singleImageFlag?: string;
+  /** Called with each image as its build finishes (the CLI prints its id, as buildah). */
+  onImage?: (image: PlatformImage) => void;
+}
+
+/** One platform's image. */
+export interface PlatformImage {
+  /** The platform it was built for (`undefined` for a plain host build). */
+  platform?: Platform;
+  imageId: string;
+  names: string[];
+}
+
+export interface PlatformsBuildResult {
+  images: PlatformImage[];
+  /** The list the images were added to, with `manifest`. */
+  manifestList?: { id: string; name: string };
+}
+
+/**
+ * Throws ManifestListError when `name` is taken by an image (not a list): checked before
+ * anything is built, where buildah fails only after building.
+ */
+function refuseImageName(store: Store, name: string): void {
+  const full = normalizeImageName(name);
+  const taken = store.images().find((i) => i.names.includes(full));
+  if (taken && taken.kind !== 'index') throw new ManifestListError(`add to manifest list ${name}: ${full} is an image (${taken.id.slice(0, 12)}), not a manifest list`);
+}
+
+/** The platforms every base image offers (`--all-platforms`), reading the Containerfile once more. */
+async function allBasePlatforms(store: Store, input: PlatformsBuildOptions): Promise<Platform[]> {
+  const o = resolveBuildOptions(input);
+  const inputs = await loadBuildInputs({ contextDir: o.contextDir, containerfiles: o.containerfiles, ...(o.ignoreFile !== undefined ? { ignoreFile: o.ignoreFile } : {}) });
+  const parsed = parseContainerfile(inputs.text, { filename: inputs.filename });
+  const graph = buildStageGraph(parsed, { ...(o.target !== undefined ? { target: o.target } : {}), buildArgs: o.buildArgs, platforms: { build: hostPlatform() } });
+  return basePlatforms(store, graph, o.registryAccess);
+}
+
+/** Adds `image` to the list, replacing entries for the very same platform (a rebuild's). */
+async function addReplacingPlatform(store: Store, listName: string, image: PlatformImage): Promise<void> {
+  const record = store.images().find((i) => i.id === image.imageId);
+  const { list } = await addToManifestList(store, listName, image.imageId);
+  const added = readManifestList(store, list).manifests.find((m) => m.digest === record?.digest);
+  if (!added?.platform) return;
+  const same = formatPlatform(added.platform);
+  for (const m of readManifestList(store, list).manifests) {
+    if (m.digest !== added.digest && m.platform && formatPlatform(m.platform) === same) await removeFromManifestList(store, listName, m.digest);
+  }
+}
+
+/**
+ * Builds for each platform (see the module comment) and, with `manifest`, adds the images to
+ * that list. Progress lines get a `[os/arch] ` prefix when there is more than one platform.
+ * @throws InvalidArgumentError for several platforms with `singleImageFlag`; whatever `build()` throws for the platform that failed (earlier platforms' images
+ *   stay, as in buildah); InvalidArgumentError from `--all-platforms` with nothing to take
+ *   platforms from; ManifestListError when `manifest` names an image.
+ */
+export async function buildPlatforms(store: Store, input: PlatformsBuildOptions): Promise<PlatformsBuildResult> {
+  const { platforms: asked = [], allPlatforms = false, manifest, onImage, singleImageFlag, ...common } = input;
+  if (manifest !== undefined) refuseImageName(store, manifest);
+  const platforms: (Platform | undefined)[] = allPlatforms ? await allBasePlatforms(store, input) : asked.length > 0 ? asked : [undefined];
+  if (platforms.length > 1 && singleImageFlag !== undefined) {
+    throw new InvalidArgumentError(`build image: building ${platforms.length} images (${platforms.map((p) => formatPlatform(p!)).join(', ')}), but ${singleImageFlag} can only be used with one`);
+  }
+  const images: PlatformImage[] = [];
+  for (const platform of platforms) {
+    const prefix = platforms.length > 1 && platform ? `[${formatPlatform(platform)}] ` : '';
+    const progress = common.progress;
+    const result = await build(store, {
+      ...common,
+      ...(platform ? { platform } : {}),
+      ...(progress && prefix ? { progress: (line: string) => progress(prefix + line) } : {}),
+    });
+    const image: PlatformImage = { ...(platform ? { platform } : {}), imageId: result.imageId, names: result.names };
+    images.push(image);
+    onImage?.(image);
+  }
+  if (manifest === undefined) return { images };
+  await createManifestList(store, manifest, { amend: true });
+  for (const image of images) await addReplacingPlatform(store, manifest, image);
+  const list = findManifestList(store, manifest);
+  return { images, manifestList: { id: list.id, name: list.names[0] ?? manifest } };
+}

@@ -1,0 +1,81 @@
+/**
+ * Whether this machine can run a platform's programs (for RUN steps): natively, or through a
+ * binfmt_misc handler such as qemu-user-static registers (`/proc/sys/fs/binfmt_misc/qemu-aarch64`).
+ * Without either, a RUN for that platform would die with "exec format error" somewhere inside
+ * the step; the build refuses it up front instead, naming what is missing.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { TrowelError } from '../../oci/error.js';
+import { formatPlatform, hostPlatform, type Platform } from '../../oci/platform.js';
+
+/** Where the kernel lists binfmt_misc handlers. */
+export const BINFMT_MISC_DIR = '/proc/sys/fs/binfmt_misc';
+
+/** QEMU's name for an OCI architecture (its user-mode binaries are `qemu-<name>`). */
+const QEMU_NAMES: Record<string, string> = {
+  amd64: 'x86_64', '386': 'i386', arm64: 'aarch64', arm: 'arm', ppc64le: 'ppc64le', ppc64: 'ppc64',
+  s390x: 's390x', riscv64: 'riscv64', mips64le: 'mips64el', mips64: 'mips64', mipsle: 'mipsel', mips: 'mips',
+  loong64: 'loongarch64',
+};
+
+/** Architectures a host runs without emulation besides its own (a 64-bit x86 kernel runs 32-bit x86). */
+const NATIVE_ALSO: Record<string, string[]> = { amd64: ['386'] };
+
+/** No way to run a platform's programs here. */
+export class EmulatorMissingError extends TrowelError {
+  constructor(readonly platform: Platform, binfmtDir: string) {
+    const host = hostPlatform();
+    const qemu = `qemu-${QEMU_NAMES[platform.architecture] ?? platform.architecture}`;
+    super('NO_EMULATOR', platform.os !== host.os
+      ? `run for ${formatPlatform(platform)}: a ${host.os} machine cannot run ${platform.os} programs`
+      : `run for ${formatPlatform(platform)}: this ${formatPlatform(host)} machine needs an emulator for ${platform.architecture} programs, `
+        + `and no ${qemu} handler is registered in ${binfmtDir} (install qemu-user-static with binfmt_misc support)`);
+  }
+}
+
+/** Whether the host's CPU and kernel run `p`'s programs themselves. */
+export function runsNatively(p: Platform, host: Platform = hostPlatform()): boolean {
+  if (p.os !== host.os) return false;
+  return p.architecture === host.architecture || (NATIVE_ALSO[host.architecture] ?? []).includes(p.architecture);
+}
+
+/**
+ * The name of an enabled binfmt_misc handler for `p`'s architecture in `dir`, if any: an entry
+ * whose name or interpreter is `qemu-<arch>` (optionally with a suffix such as `-static`),
+ * as qemu-user-static and tonistiigi/binfmt register them.
+ */
+export function findEmulator(p: Platform, dir = BINFMT_MISC_DIR): string | undefined {
+  const qemu = `qemu-${QEMU_NAMES[p.architecture] ?? p.architecture}`;
+  const matches = (name: string) => name === qemu || name.startsWith(`${qemu}-`);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return undefined; // binfmt_misc not mounted: nothing is registered
+  }
+  for (const name of entries) {
+    if (name === 'status' || name === 'register') continue;
+    let text: string;
+    try {
+      text = readFileSync(join(dir, name), 'utf8');
+    } catch {
+      continue;
+    }
+    const lines = text.split('\n');
+    if (lines[0]?.trim() !== 'enabled') continue;
+    const interpreter = lines.find((l) => l.startsWith('interpreter '))?.slice('interpreter '.length).trim();
+    if (matches(name) || (interpreter !== undefined && matches(basename(interpreter)))) return name;
+  }
+  return undefined;
+}
+
+/**
+ * Throws EmulatorMissingError unless `p`'s programs can run here (natively or emulated).
+ * A platform with no architecture recorded is taken as runnable: there is nothing to check.
+ */
+export function assertCanRun(p: Platform, dir = BINFMT_MISC_DIR): void {
+  if (!p.architecture || !p.os || runsNatively(p)) return;
+  if (p.os === hostPlatform().os && findEmulator(p, dir) !== undefined) return;
+  throw new EmulatorMissingError(p, dir);
+}

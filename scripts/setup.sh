@@ -6,12 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  # runtime: overlay mount program, rootless id maps, private networking, compressors
-  fuse-overlayfs uidmap slirp4netns zstd xz-utils busybox-static
+  # runtime: overlay mount program, rootless id maps, private networking, compressors,
+  # ssh-agent for `bud --ssh ID=KEYFILE`
+  fuse-overlayfs uidmap slirp4netns zstd xz-utils busybox-static openssh-client
   # tests: a real registry, htpasswd and TLS tooling, and independent clients as oracles
   docker-registry apache2-utils openssl skopeo umoci buildah
-  # native build
-  make gcc
+  # native build (libc6-dev also gives libc.a for the static agent client of the bud --ssh tests)
+  make gcc libc6-dev
   # bench: GNU time reports each command's peak RSS
   time
 )

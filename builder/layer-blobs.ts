@@ -8,8 +8,7 @@ import { DigestingStream, type Digest } from '../oci/digest.js';
 import { NotFoundError } from '../oci/error.js';
 import { layerCompression, layerMediaType, type Compression } from '../oci/media-types.js';
 import { verifiedStream } from '../oci/verify.js';
-import { createCompressor, createDecompressor, diffLayer } from '../layers/index.js';
-import { mergeLayerRecords } from './unpack.js';
+import { diffLayer } from '../layers/diff.js';
 
 /** The layer record holding a blob, and that blob's entry. */
 function findLayerBlob(store: Store, digest: Digest): { layer: LayerRecord; blob: LayerBlob } | undefined {
@@ -42,6 +41,8 @@ export async function layerBlobWithCompression(store: Store, desc: Descriptor, d
   const record = store.layers()[diffID];
   const cached = record?.blobs.find((b) => layerCompression(b.mediaType) === compression && (store.blobs.has(b.digest) || b.recipe));
   if (cached) return { mediaType: cached.mediaType, digest: cached.digest, size: cached.size };
+  // Compressing is the exception (a push compresses each layer once): its code loads on demand.
+  const [{ createCompressor, createDecompressor }, { mergeLayerRecords }] = await Promise.all([import('../layers/compression.js'), import('./unpack.js')]);
   let source = openStoreBlob(store, desc);
   if (have && have !== 'none') source = source.pipe(createDecompressor(have));
   const tmp = store.blobs.tempPath();

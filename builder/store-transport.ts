@@ -8,8 +8,7 @@ import type { ImageConfig } from '../oci/image-config.js';
 import type { ImageManifest } from '../oci/manifest.js';
 import { isIndexMediaType, layerCompression } from '../oci/media-types.js';
 import type { ImageDestination, ImageSource, ManifestBlob } from '../registry/transports/types.js';
-import { mergeLayerRecords, unpackLayers, type PreUnpacked } from './unpack.js';
-import { applyLayer } from '../layers/index.js';
+import type { PreUnpacked } from './unpack.js';
 import { PassThrough } from 'node:stream';
 import { rmSync } from 'node:fs';
 import { openStoreBlob } from './layer-blobs.js';
@@ -68,6 +67,8 @@ export class StoreImageDestination implements ImageDestination {
     }
     // A layer is unpacked while it downloads: one read feeds both the blob file and a temp
     // layer dir. Nothing is published until `commit` has checked the diffID against the config.
+    // Only a pull writes layers here: the code that unpacks them loads when the first one comes.
+    const { applyLayer } = await import('../layers/apply.js');
     const source = await open();
     const toBlob = new PassThrough();
     const toDir = new PassThrough();
@@ -123,6 +124,7 @@ export class StoreImageDestination implements ImageDestination {
     }
     const manifest = JSON.parse(top.bytes.toString('utf8')) as ImageManifest;
     const config = store.blobs.readJson<ImageConfig>(manifest.config.digest);
+    const { mergeLayerRecords, unpackLayers } = await import('./unpack.js');
     const records = await unpackLayers(store, manifest, config, this.unpacked);
     const id = digestHex(manifest.config.digest);
     this.image = await store.transaction((state) => {

@@ -196,6 +196,31 @@ test('a RUN for a foreign architecture fails before any work, naming the step, t
   assert.equal(t.ok(['containers', '-q']), '');
 });
 
+test('a stage FROM --platform=$BUILDPLATFORM runs its RUN natively while the image is for the target platform', () => {
+  const dir = context('cross', {
+    Containerfile: [
+      'FROM --platform=$BUILDPLATFORM busybox AS build',
+      'ARG TARGETARCH',
+      'RUN echo "$TARGETARCH" > /built-for',
+      'FROM scratch',
+      'ARG TARGETPLATFORM',
+      'LABEL target=$TARGETPLATFORM',
+      'COPY --from=build /built-for /built-for',
+      '',
+    ].join('\n'),
+  });
+  const r = t.run(['bud', '--platform', 'linux/arm64,linux/s390x', '--manifest', 'cross:list', dir]);
+  assert.is(r.code, 0, r.stderr);
+  const built = ids(r);
+  assert.is(built.length, 2);
+  for (const [id, arch] of [[built[0]!, 'arm64'], [built[1]!, 's390x']] as const) {
+    assert.is(readFromImage(t, id, 'built-for'), `${arch}\n`);
+    assert.is(config(id).architecture, arch);
+    assert.equal(JSON.parse(t.ok(['inspect', '--format', '{{json .OCIv1.config.Labels}}', id])), { target: `linux/${arch}` });
+  }
+  assert.equal(listEntries('cross:list').map((e) => e.platform.architecture), ['arm64', 's390x']);
+});
+
 test('--manifest naming an image (not a list) is refused before building', () => {
   const dir = context('not-a-list', { 'a.txt': 'x\n', Containerfile: 'FROM scratch\nCOPY a.txt /\n' });
   const before = imageIds();

@@ -6,7 +6,7 @@ import { manifestFormat } from './commit.js';
 import { parseTimestamp } from './timestamp.js';
 import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
 import {
-  buildPlatforms, contextFromStdin, exportFilesystem, parseOutputSpec, targetPlatforms,
+  buildPlatforms, contextFromStdin, exportFilesystem, parseOutputSpec, parseSshSpec, targetPlatforms,
   type ContainerfileInput, type PlatformsBuildOptions, type PullPolicy,
 } from '../builder/build/index.js';
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
@@ -21,7 +21,7 @@ interface Args extends GlobalArgs {
   'cap-drop': string[]; ulimit: string[]; jobs?: number; 'skip-unused-stages'?: boolean; rm?: boolean;
   'force-rm'?: boolean; ignorefile?: string; logfile?: string; 'disable-compression'?: boolean;
   'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string;
-  userns?: string; platform?: string[]; 'add-host': string[]; output?: string;
+  userns?: string; platform?: string[]; 'add-host': string[]; output?: string; ssh: string[];
   arch?: string; os?: string; variant?: string; 'all-platforms'?: boolean; manifest?: string;
   [flag: string]: unknown;
 }
@@ -35,7 +35,7 @@ const NOT_YET = [
   'decryption-key', 'device', 'disable-content-trust', 'dns', 'dns-option', 'dns-search', 'from', 'hooks-dir',
   'http-proxy', 'ipc', 'logsplit', 'memory', 'memory-swap', 'no-hosts', 'os-feature',
   'os-version', 'pid', 'retry', 'retry-delay', 'runtime', 'runtime-flag', 'security-opt', 'shm-size',
-  'sign-by', 'ssh', 'stdin', 'userns-gid-map', 'userns-gid-map-group', 'userns-uid-map', 'userns-uid-map-user',
+  'sign-by', 'stdin', 'userns-gid-map', 'userns-gid-map-group', 'userns-uid-map', 'userns-uid-map-user',
   'uts',
 ] as const;
 
@@ -138,6 +138,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('network', { type: 'string', alias: 'net', describe: 'RUN network: host, none or private' })
       .option('volume', { ...list, alias: 'v', describe: 'bind mount for RUN steps' })
       .option('secret', { ...list, describe: 'id=ID,src=PATH for RUN --mount=type=secret' })
+      .option('ssh', { ...list, describe: 'default|ID[=SOCKET|KEY[,KEY]] for RUN --mount=type=ssh (default: $SSH_AUTH_SOCK)' })
       .option('cap-add', { ...list, describe: 'add a capability to RUN steps' })
       .option('cap-drop', { ...list, describe: 'drop a capability from RUN steps' })
       .option('ulimit', { ...list, describe: 'ulimit for RUN steps (type=soft[:hard])' })
@@ -223,6 +224,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       ...(args.network !== undefined ? { network: args.network } : {}),
       volumes: args.volume,
       secrets: parseSecrets(args.secret),
+      ssh: Object.fromEntries(args.ssh.map((v) => parseSshSpec(v)).map(({ id, paths }) => [id, paths])),
       capAdd: args['cap-add'],
       capDrop: args['cap-drop'],
       ulimits: args.ulimit,

@@ -22,6 +22,7 @@ import { assertCanRun, EmulatorMissingError } from './emulation.js';
 import { resolveBuildOptions, type BuildOptions, type ResolvedBuildOptions } from './options.js';
 import { runScheduled } from './scheduler.js';
 import { ContentMemo } from './source-digest.js';
+import { SshForwarding } from './ssh-forwarding.js';
 import { runStage, stagePlatform, type BuildSession } from './stage.js';
 
 /** What a build produced. */
@@ -98,6 +99,7 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
     },
     containers: new Set(),
     intermediateImages: new Set(),
+    ...(Object.keys(o.ssh).length > 0 ? { ssh: new SshForwarding(o.ssh) } : {}),
   };
 
   const order = graph.order;
@@ -121,6 +123,7 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
   } finally {
     o.signal = input.signal;
     input.signal?.removeEventListener('abort', onOuterAbort);
+    await session.ssh?.stop();
     for (const m of mountedForReading) if (isMounted(m)) unmountContainer(m);
     try {
       session.memo.save();

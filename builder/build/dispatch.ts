@@ -197,12 +197,14 @@ async function runStep(svc: StepServices, step: RunInstruction, original: RunIns
   const c = await svc.saveConfig(await svc.ensureContainer());
   const resolved = resolveRunCommand({ ...step, command: original.command, heredocs: original.heredocs }, state.shell);
   const workingDir = state.config.config?.WorkingDir || '/';
-  const mounts = await runMountSpecs(step.mounts, {
+  const runMounts = await runMountSpecs(step.mounts, {
     contextDir: session.inputs.contextDir,
     rootOf: session.rootOf,
     secrets: o.secrets,
     workingDir,
+    ...(session.ssh ? { ssh: session.ssh } : {}),
   });
+  const mounts = runMounts.specs;
   let scriptDir: string | undefined;
   let argv: string[];
   if (resolved.kind === 'script') {
@@ -222,7 +224,8 @@ async function runStep(svc: StepServices, step: RunInstruction, original: RunIns
     const network = step.network === undefined || step.network === 'default' ? o.network : step.network;
     const outcome = await runInWorkingContainer(storeRunTarget(store, c), {
       argv,
-      env: vars.runEnv(),
+      // SSH_AUTH_SOCK is the command's alone: never in the config, the history or the cache key.
+      env: [...vars.runEnv(), ...runMounts.env],
       network,
       volumes: o.volumes,
       mounts,
@@ -236,6 +239,7 @@ async function runStep(svc: StepServices, step: RunInstruction, original: RunIns
     }, storeRunContext(store, o.driver));
     if (outcome.exitCode !== 0 || outcome.signal !== undefined) throw new RunFailedError(outcome.exitCode, outcome.signal);
   } finally {
+    await runMounts.release();
     if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
   }
 }

@@ -11,6 +11,12 @@ test('RUN lists the ARGs in scope, sorted, before the command as written', () =>
   assert.is(createdBy(first('RUN --network=none true'), new Map()), '/bin/sh -c true');
 });
 
+test('RUN keeps its --mount flags before the command, as buildah 1.28 records them', () => {
+  assert.is(createdBy(first('RUN --mount=type=ssh ssh-add -l'), new Map()), '/bin/sh -c --mount=type=ssh ssh-add -l');
+  assert.is(createdBy(first('RUN --network=none --mount=type=ssh,id=k --mount=type=tmpfs,target=/t env'), new Map()),
+    '/bin/sh -c --mount=type=ssh,id=k --mount=type=tmpfs,target=/t env');
+});
+
 test('metadata steps are #(nop) with the line as written; ARG keeps only names; COPY names its token and destination', () => {
   assert.is(createdBy(first('ENV B=$V'), new Map()), '/bin/sh -c #(nop) ENV B=$V');
   assert.is(createdBy(first('ARG V=3'), new Map()), '/bin/sh -c #(nop) ARG V');

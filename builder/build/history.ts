@@ -1,20 +1,26 @@
 /**
  * The `created_by` text buildah (1.28) records in the image history for each instruction:
  * `/bin/sh -c #(nop) <instruction as written>` for metadata steps, `|N K=V … /bin/sh -c <command>`
- * for RUN (N build args in scope, sorted), `#(nop) COPY file:<sha256> in <dest> ` for COPY/ADD.
+ * for RUN (N build args in scope, sorted; `--mount=…` flags kept before the command), `#(nop) COPY file:<sha256> in <dest> ` for COPY/ADD.
  */
 import { createHash } from 'node:crypto';
 import type { Instruction } from '../../parser/index.js';
 
-/** The RUN text after the keyword and its flags, as written (JSON form kept). */
+/**
+ * The RUN text after the keyword, as written (JSON form kept): buildah 1.28 records the
+ * `--mount=…` flags in front of the command (`/bin/sh -c --mount=type=ssh ssh-add -l`); the
+ * flags it does not have (`--network`, `--security`) are left out.
+ */
 function runText(original: string): string {
   let rest = original.replace(/^\s*RUN\s+/i, '');
+  const mounts: string[] = [];
   for (;;) {
-    const m = /^--\S+\s+/.exec(rest);
+    const m = /^(--\S+)\s+/.exec(rest);
     if (!m) break;
+    if (/^--mount=/i.test(m[1]!)) mounts.push(m[1]!);
     rest = rest.slice(m[0].length);
   }
-  return rest;
+  return [...mounts, rest].join(' ');
 }
 
 /** `|N K=V …` prefix for the build args in scope (none gives the empty string). */

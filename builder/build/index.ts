@@ -12,3 +12,4 @@ export { BaseImageError } from './base-image.js';
 export { RunFailedError } from './dispatch.js';
 export { exportFilesystem, parseOutputSpec, type OutputSpec } from './output.js';
 export { contextFromStdin, type StdinContext } from './stdin-context.js';
+export { parseSshSpec, SshAgentError, type SshSources } from './ssh-forwarding.js';

@@ -67,6 +67,11 @@ export interface BuildOptions {
   addHosts?: string[];
   /** `--secret id=ID,src=PATH`, by id: host paths RUN --mount=type=secret may bind. */
   secrets?: Record<string, string>;
+  /**
+   * `--ssh`, by id: an agent socket, or private key files loaded into an ssh-agent started for
+   * the build, that RUN --mount=type=ssh may use (see {@link parseSshSpec}).
+   */
+  ssh?: Record<string, string[]>;
   /** Stages run at the same time at most (default: the number of CPUs). */
   jobs?: number;
   /** `--rm`: remove working containers after a successful build (default true). */
@@ -123,6 +128,7 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     ulimits: o.ulimits ?? [],
     addHosts: o.addHosts ?? [],
     secrets: o.secrets ?? {},
+    ssh: o.ssh ?? {},
     jobs: Math.max(1, o.jobs ?? cpus().length),
     rm: o.rm ?? true,
     forceRm: o.forceRm ?? true,

@@ -2,12 +2,15 @@
  * `RUN --mount=…` entries -> the `--mount` specs builder/run understands: bind (from the
  * context, or a stage or image root with `from=`; read-only unless `rw`), cache (a directory
  * kept in the store by id), tmpfs, and secret (the `--secret` file, read-only, at
- * `/run/secrets/<id>` by default; never copied into the layer). ssh is not supported yet.
+ * `/run/secrets/<id>` by default; never copied into the layer), and ssh (a socket relaying to
+ * the `--ssh` agent of the id, at `/run/buildkit/ssh_agent.N` by default, with `SSH_AUTH_SOCK`
+ * pointing at the first one for this command only).
  */
 import { posix } from 'node:path';
 import { InvalidArgumentError, NotImplementedError } from '../../oci/error.js';
 import type { RunMount } from '../../parser/index.js';
 import { resolveInRoot } from '../root-path.js';
+import type { ForwardedSocket, SshForwarding } from './ssh-forwarding.js';
 
 /** Where mount sources come from. */
 export interface RunMountSources {
@@ -19,6 +22,31 @@ export interface RunMountSources {
   secrets: Readonly<Record<string, string>>;
   /** The RUN's working directory, for relative targets. */
   workingDir: string;
+  /** `--ssh` agents (absent: none given). */
+  ssh?: SshForwarding;
+}
+
+/** The mounts of one RUN, what they add to its environment, and how to release them. */
+export interface RunMounts {
+  /** `--mount` specs for builder/run. */
+  specs: string[];
+  /** `NAME=value` entries for this command only (`SSH_AUTH_SOCK`). */
+  env: string[];
+  /** Closes what the mounts opened (ssh relay sockets); call when the RUN has ended. */
+  release: () => Promise<void>;
+}
+
+/** `mode=` of an ssh mount: octal, default 0600 (BuildKit's). */
+function octalMode(v: string | undefined, what: string): number {
+  if (v === undefined) return 0o600;
+  if (!/^[0-7]{1,4}$/.test(v)) throw new InvalidArgumentError(`parse ${what}: mode=${v} is not an octal mode`);
+  return parseInt(v, 8);
+}
+
+function numericId(v: string | undefined, key: string, what: string): number {
+  if (v === undefined) return 0;
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`parse ${what}: ${key}=${v} is not a number`);
+  return Number(v);
 }
 
 /** A mount field value with `,` or `=` would break the spec syntax. */
@@ -27,10 +55,30 @@ function field(v: string): string {
   return v;
 }
 
-/** Turns the (expanded) mounts of one RUN into `--mount` specs; secrets that are optional and absent are skipped. */
-export async function runMountSpecs(mounts: readonly RunMount[], src: RunMountSources): Promise<string[]> {
+/**
+ * Turns the (expanded) mounts of one RUN into `--mount` specs; secrets and ssh agents that are
+ * optional and absent are skipped (as BuildKit and buildah do).
+ * @throws InvalidArgumentError for a required secret or ssh id that was not given, bad values.
+ */
+export async function runMountSpecs(mounts: readonly RunMount[], src: RunMountSources): Promise<RunMounts> {
   const specs: string[] = [];
-  for (const m of mounts) {
+  const env: string[] = [];
+  const sockets: ForwardedSocket[] = [];
+  const release = async () => {
+    await Promise.all(sockets.map((s) => s.close()));
+  };
+  let sshCount = 0;
+  try {
+    for (const m of mounts) {
+      await addMount(m);
+    }
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  return { specs, env, release };
+
+  async function addMount(m: RunMount): Promise<void> {
     const target = m.target !== undefined ? posix.resolve(src.workingDir, m.target) : undefined;
     switch (m.type) {
       case 'bind': {
@@ -53,19 +101,32 @@ export async function runMountSpecs(mounts: readonly RunMount[], src: RunMountSo
         const file = src.secrets[id];
         if (file === undefined) {
           if (m.required) throw new InvalidArgumentError(`mount secret ${id}: it is required but no --secret id=${id},src=PATH was given`);
-          continue;
+          return;
         }
         if (m.env !== undefined) throw new NotImplementedError('RUN --mount=type=secret,env=');
         specs.push(`type=bind,source=${field(file)},target=${field(target ?? `/run/secrets/${id}`)},ro=true`);
         break;
       }
-      case 'ssh':
-        throw new NotImplementedError('RUN --mount=type=ssh');
+      case 'ssh': {
+        const id = m.id ?? 'default';
+        const n = sshCount++;
+        const what = `RUN --mount=type=ssh,id=${id}`;
+        const access = { uid: numericId(m.uid, 'uid', what), gid: numericId(m.gid, 'gid', what), mode: octalMode(m.mode, what) };
+        if (!src.ssh?.has(id)) {
+          if (m.required) throw new InvalidArgumentError(`mount ssh ${id}: it is required but no --ssh ${id === 'default' ? 'default' : `${id}=SOCKET|KEY`} was given`);
+          break;
+        }
+        const socket = await src.ssh.socketFor(id, access);
+        sockets.push(socket);
+        const at = target ?? `/run/buildkit/ssh_agent.${n}`;
+        specs.push(`type=bind,source=${field(socket.path)},target=${field(at)},ro=true`);
+        if (!env.some((e) => e.startsWith('SSH_AUTH_SOCK='))) env.push(`SSH_AUTH_SOCK=${at}`);
+        break;
+      }
       default: {
         const never: never = m.type;
         return never;
       }
     }
   }
-  return specs;
 }

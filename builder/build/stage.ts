@@ -29,6 +29,7 @@ import { assertCanRun } from './emulation.js';
 import type { ResolvedBuildOptions } from './options.js';
 import { StageProgress } from './progress.js';
 import type { ContentMemo } from './source-digest.js';
+import type { SshForwarding } from './ssh-forwarding.js';
 
 /** What every stage of one build shares. */
 export interface BuildSession {
@@ -49,6 +50,8 @@ export interface BuildSession {
   containers: Set<string>;
   /** Images a stage made that nothing names (removed at the end when not caching). */
   intermediateImages: Set<string>;
+  /** `--ssh` agents for RUN --mount=type=ssh (absent when none were given). */
+  ssh?: SshForwarding;
 }
 
 /** The result of a stage: the image it committed. */

@@ -6,8 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBusyboxContainer, trowelAsync, trowelSync } from '../test/support/trowel-cli.js';
 
@@ -89,6 +89,17 @@ export function registerRunCases(root: string, expectUidMap: RegExp): void {
       assert.not.match(readFileSync('/proc/self/mountinfo', 'utf8'), c.id);
     });
 
+    test(`${driver}: --pid=host: a killed trowel still leaves no processes and no mounts`, async () => {
+      const c = makeBusyboxContainer(root);
+      const m = String(++marker);
+      // No pid namespace dies with the run here: the helper's init has to kill what is left.
+      const child = trowelAsync(root, ['run', ...flags, '--pid=host', c.name, '--', 'sh', '-c', `sleep ${m} & setsid sh -c "sleep ${m} &"; sleep ${m}`]);
+      assert.ok(await waitFor(() => processesWith(`sleep\0${m}`).length >= 3), 'all three sleeps started');
+      child.kill('SIGKILL');
+      assert.ok(await waitFor(() => processesWith(m).length === 0), `left: ${processesWith(m)}`);
+      assert.not.match(readFileSync('/proc/self/mountinfo', 'utf8'), c.id);
+    });
+
     test(`${driver}: SIGTERM stops the whole tree`, async () => {
       const c = makeBusyboxContainer(root);
       const m = String(++marker);
@@ -121,6 +132,36 @@ export function registerRunCases(root: string, expectUidMap: RegExp): void {
     }
   });
 
+  test("--pid=host, --ipc=host and --uts=host share the host's namespaces, and what the command leaves running is stopped", () => {
+    const c = makeBusyboxContainer(root);
+    const m = String(++marker);
+    const shmName = `trowel-ipc-${process.pid}-${m}`;
+    try {
+      const r = trowelSync(root, [
+        'run', '--pid=host', '--ipc=host', '--uts=host', c.name, '--', 'sh', '-c',
+        `echo $$; for ns in pid ipc uts; do readlink /proc/self/ns/$ns; done; hostname; cat /etc/hostname; ` +
+        `test -d /proc/${process.pid} && echo sees-the-test-process; echo shared > /dev/shm/${shmName}; sleep ${m} & setsid sh -c "sleep ${m} &"`,
+      ]);
+      assert.is(r.status, 0, r.stderr);
+      const lines = r.stdout.trim().split('\n');
+      assert.ok(Number(lines[0]) > 2, `the command's pid ${lines[0]} is a host pid`);
+      assert.equal(lines.slice(1, 4), ['pid', 'ipc', 'uts'].map((ns) => readlinkSync(`/proc/self/ns/${ns}`)));
+      assert.equal(lines.slice(4), [hostname(), hostname(), 'sees-the-test-process']);
+      assert.is(readFileSync(`/dev/shm/${shmName}`, 'utf8'), 'shared\n', "the host's /dev/shm");
+      assert.equal(processesWith(`sleep\0${m}`), [], 'background processes are stopped with the command');
+      // The default stays private: other namespaces, pid 2 under the reaping init.
+      const own = trowelSync(root, ['run', c.name, '--', 'sh', '-c', 'echo $$; readlink /proc/self/ns/pid; test -e /dev/shm/' + shmName + ' || echo own-shm']);
+      assert.is(own.status, 0, own.stderr);
+      const [pid, pidNs, shm] = own.stdout.trim().split('\n');
+      assert.ok(Number(pid) < 10, `pid ${pid}`);
+      assert.is.not(pidNs, readlinkSync('/proc/self/ns/pid'));
+      assert.is(shm, 'own-shm');
+    } finally {
+      rmSync(`/dev/shm/${shmName}`, { force: true });
+    }
+    assert.not.match(readFileSync('/proc/self/mountinfo', 'utf8'), c.id);
+  });
+
   test('network none cannot reach a loopback server on the host while host can', async () => {
     const server = createServer((_q, res) => res.end('pong'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -151,6 +192,9 @@ export function registerRunCases(root: string, expectUidMap: RegExp): void {
       [['--mount', 'type=bind,src=/nonexistent-src,dst=/x', c.name, '--', 'true'], 'Error: parse --mount "type=bind,src=/nonexistent-src,dst=/x": source /nonexistent-src: no such file or directory\n'],
       [['--network', 'bogus', c.name, '--', 'true'], 'Error: parse --network "bogus": want host, none or private\n'],
       [['--security-opt', 'seccomp=/profile.json', c.name, '--', 'true'], 'Error: seccomp profiles from a file (--security-opt seccomp=FILE) is not supported yet\n'],
+      [['--uts=host', '--hostname', 'other', c.name, '--', 'true'], `Error: run container ${c.name}: cannot set the hostname when the UTS namespace is the host's (--uts=host)\n`],
+      [['--pid', '/proc/self/ns/pid', c.name, '--', 'true'], 'Error: joining the pid namespace /proc/self/ns/pid (--pid=PATH) is not supported yet\n'],
+      [['--ipc', 'bogus', c.name, '--', 'true'], 'Error: parse --ipc "bogus": want private, host or the path of a namespace\n'],
     ];
     for (const [args, message] of cases) {
       const r = trowelSync(root, ['run', ...args]);

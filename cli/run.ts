@@ -5,6 +5,7 @@ import { findContainer } from '../storage/lookup.js';
 import { runInWorkingContainer } from '../builder/run/run-step.js';
 import { storeRunContext, storeRunTarget } from '../builder/run/store-target.js';
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
+import { hostNamespacesOf } from '../builder/run/namespace-options.js';
 import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
 
 interface Args extends GlobalArgs {
@@ -61,13 +62,6 @@ function securityOpts(opts: string[]): { noNewPrivileges: boolean; seccomp: bool
   return { noNewPrivileges, seccomp };
 }
 
-/** trowel always gives a run its own ipc, pid and uts namespaces. */
-function namespaceOption(name: 'ipc' | 'pid' | 'uts', value: string | undefined): void {
-  if (value === undefined || value === 'private' || value === '') return;
-  if (value === 'host' || value.startsWith('/') || value.startsWith('container:')) throw new NotImplementedError(`--${name}=${value}`);
-  throw new InvalidArgumentError(`parse --${name} ${JSON.stringify(value)}: want private`);
-}
-
 const cmd: CommandModule<GlobalArgs, Args> = {
   command: 'run <container> [command..]',
   describe: 'Run a command inside of the container',
@@ -81,9 +75,9 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('cap-drop', { ...list, describe: 'drop the specified capability' })
       .option('cgroupns', { type: 'string', describe: "'host' or 'private' (accepted: trowel uses no cgroups)" })
       .option('contextdir', { type: 'string', describe: 'context directory that relative --mount sources are taken from' })
-      .option('ipc', { type: 'string', describe: "IPC namespace: 'private' (the default; 'host' is not supported yet)" })
-      .option('pid', { type: 'string', describe: "PID namespace: 'private' (the default; 'host' is not supported yet)" })
-      .option('uts', { type: 'string', describe: "UTS namespace: 'private' (the default; 'host' is not supported yet)" })
+      .option('ipc', { type: 'string', describe: "IPC namespace: 'private' (the default) or 'host'" })
+      .option('pid', { type: 'string', describe: "PID namespace: 'private' (the default) or 'host'" })
+      .option('uts', { type: 'string', describe: "UTS namespace: 'private' (the default) or 'host'" })
       .option('no-pivot', { type: 'boolean', describe: 'accepted for compatibility: trowel always pivots into the root' })
       .option('runtime', { type: 'string', describe: 'accepted for compatibility: trowel runs commands with its own helper' })
       .option('runtime-flag', { ...list, describe: 'accepted for compatibility: trowel has no OCI runtime to pass flags to' })
@@ -102,7 +96,8 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('volume', { ...list, alias: 'v', describe: 'bind mount a host location into the container while running the command' })
       .option('workingdir', { type: 'string', describe: 'temporarily set working directory for command' }) as never,
   handler: async (args) => {
-    for (const ns of ['ipc', 'pid', 'uts'] as const) namespaceOption(ns, args[ns]);
+    // Bad values fail before the store is opened.
+    hostNamespacesOf({ pid: args.pid, ipc: args.ipc, uts: args.uts });
     if (args.cgroupns !== undefined && args.cgroupns !== 'host' && args.cgroupns !== 'private') {
       throw new InvalidArgumentError(`parse --cgroupns ${JSON.stringify(args.cgroupns)}: want host or private`);
     }
@@ -121,6 +116,9 @@ const cmd: CommandModule<GlobalArgs, Args> = {
         workingDir: args.workingdir,
         env: args.env,
         hostname: args.hostname,
+        pid: args.pid,
+        ipc: args.ipc,
+        uts: args.uts,
         network: args.network,
         volumes: args.volume,
         mounts: args.mount,

@@ -92,6 +92,14 @@ test('the spec is NUL-separated records with field counts', () => {
   assert.equal(fields.slice(0, 3), ['mode', '1', 'run']);
 });
 
+test('host namespaces are one host-ns record naming them', () => {
+  const b = encodeRunSpec({ ...spec({ kind: 'directory', path: '/r' }, ['true']), hostNamespaces: ['pid', 'uts'] });
+  const fields = b.toString('utf8').split('\0');
+  const i = fields.indexOf('host-ns');
+  assert.equal(fields.slice(i, i + 4), ['host-ns', '2', 'pid', 'uts']);
+  assert.not.ok(encodeRunSpec(spec({ kind: 'directory', path: '/r' }, ['true'])).toString('utf8').split('\0').includes('host-ns'));
+});
+
 test('a NUL byte in an argument is refused', () => {
   assert.throws(() => encodeRunSpec(spec({ kind: 'directory', path: '/r' }, ['a\0b'])), /NUL/);
 });

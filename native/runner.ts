@@ -72,6 +72,9 @@ export interface Rlimit {
   hard: number;
 }
 
+/** Namespaces a run may share with the host instead of getting its own. */
+export type HostNamespace = 'pid' | 'ipc' | 'uts';
+
 /** Everything the helper needs to run one command in a container. */
 export interface HelperRunSpec {
   rootfs: RootfsSpec;
@@ -82,7 +85,15 @@ export interface HelperRunSpec {
   uid: number;
   gid: number;
   additionalGids?: number[];
+  /** Ignored when the uts namespace is the host's. */
   hostname?: string;
+  /**
+   * Share the host's namespace of these kinds (default: a new one each). `pid`: the command
+   * sees the host's processes in /proc (a bind of the host's /proc in a user namespace, where
+   * a fresh one cannot be mounted) and what it leaves running is killed when it ends; `ipc`:
+   * /dev/shm is the host's; `uts`: the host's hostname.
+   */
+  hostNamespaces?: HostNamespace[];
   network?: 'host' | 'none' | 'private';
   /** slirp4netns binary for network `private`. */
   slirp4netns?: string;
@@ -216,6 +227,7 @@ export function encodeRunSpec(spec: HelperRunSpec): Buffer {
   w.record('network', spec.network ?? 'host');
   if (spec.slirp4netns) w.record('slirp4netns', spec.slirp4netns);
   if (spec.hostname) w.record('hostname', spec.hostname);
+  if (spec.hostNamespaces?.length) w.record('host-ns', ...spec.hostNamespaces);
   encodeRootfs(w, spec.rootfs);
   if (spec.proc !== false) w.record('proc');
   if (spec.dev !== false) w.record('dev');

@@ -5,6 +5,7 @@
  * capabilities, rlimits, network — and runs it through native/runner.ts.
  */
 import { existsSync, lstatSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname as hostHostname } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, TrowelError } from '../../oci/error.js';
 import type { ImageConfig } from '../../oci/image-config.js';
@@ -22,6 +23,7 @@ import { etcFileMounts } from './etc-files.js';
 import { parseDevice, parseMount, parseVolume } from './mount-options.js';
 import { rootfsFor, withFuseFallback, type LayerStack, type StorageDriverConfig } from './storage-driver.js';
 import { parseUlimit } from './ulimits.js';
+import { hostNamespacesOf } from './namespace-options.js';
 import { inUserNamespace, rootlessUserNamespace } from './user-namespace.js';
 
 /** buildah's `--isolation` values; trowel always uses its own helper, with these meanings. */
@@ -40,8 +42,14 @@ export interface RunOptions {
   workingDir?: string;
   /** `--env KEY=VALUE` on top of the config's Env (a bare KEY takes trowel's own value). */
   env?: string[];
-  /** `--hostname`; default the first 12 characters of the container id. */
+  /** `--hostname`; default the first 12 characters of the container id. An error with `uts: 'host'`. */
   hostname?: string;
+  /** `--pid`: `private` (default) or `host` (the host's processes are visible; the command's pid is not 1). */
+  pid?: string;
+  /** `--ipc`: `private` (default) or `host` (the host's IPC namespace and /dev/shm). */
+  ipc?: string;
+  /** `--uts`: `private` (default) or `host` (the host's hostname; `hostname` cannot be set). */
+  uts?: string;
   /** `--network`; default `host` (buildah with chroot isolation shares the host's). */
   network?: string;
   /** `-v/--volume` specs. */
@@ -183,7 +191,13 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
   const layerDirs = [target.layers.upperDir, ...target.layers.lowerDirs];
   const cfg = target.config.config ?? {};
   const user = resolveContainerUser(opts.user ?? cfg.User, layerDirs);
-  const hostname = opts.hostname ?? target.id.slice(0, 12);
+  const hostNamespaces = hostNamespacesOf({ pid: opts.pid, ipc: opts.ipc, uts: opts.uts });
+  const hostUts = hostNamespaces.includes('uts');
+  if (hostUts && opts.hostname !== undefined) {
+    throw new InvalidArgumentError(`run container ${target.name}: cannot set the hostname when the UTS namespace is the host's (--uts=host)`);
+  }
+  // Sharing the host's UTS namespace, the command sees the host's name; /etc/hostname agrees.
+  const hostname = hostUts ? hostHostname() : opts.hostname ?? target.id.slice(0, 12);
   const userMounts: ContainerMount[] = [
     ...(opts.volumes ?? []).map((v) => parseVolume(v)),
     ...(opts.mounts ?? []).map((m) => parseMount(m, { cacheDir: ctx.cacheDir, ...(opts.contextDir ? { contextDir: opts.contextDir } : {}) })),
@@ -210,7 +224,8 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
       uid: user.uid,
       gid: user.gid,
       additionalGids: user.additionalGids,
-      hostname,
+      ...(hostUts ? {} : { hostname }),
+      ...(hostNamespaces.length > 0 ? { hostNamespaces } : {}),
       network,
       mounts: [...etc, ...userMounts],
       maskedPaths: MASKED_PATHS,

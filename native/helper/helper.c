@@ -387,19 +387,65 @@ static void pivot_into(const char *root) {
   if (chdir("/") < 0) die_errno("change to /");
 }
 
+/*
+ * With the host's pid namespace no kernel tears the command's processes down when init
+ * exits, so init does: it is their subreaper (orphans come to it), and at the end it kills
+ * its children round by round (their children then come to it) until none is left. The list
+ * is read through a descriptor opened before the command ran, so a command that mounts over
+ * /proc cannot hide processes from it.
+ */
+static int children_dir = -1;
+
+static void open_children_list(void) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/self/task/%d", (int)getpid());
+  children_dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+static void kill_descendants(void) {
+  if (children_dir < 0) return;
+  for (int round = 0; round < 10000; round++) {
+    int fd = openat(children_dir, "children", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char buf[8192];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0) break;
+    buf[n] = 0;
+    pid_t pids[1024];
+    size_t np = 0;
+    /* Each pid is followed by a space; a read cut short leaves a partial last one, which is
+       skipped (never signal a number that may not be our child). */
+    char *p = buf;
+    for (char *sp; np < 1024 && (sp = strchr(p, ' ')) != NULL; p = sp + 1) {
+      *sp = 0;
+      if (*p) pids[np++] = (pid_t)atoi(p);
+    }
+    if (np == 0) break;
+    for (size_t i = 0; i < np; i++) kill(pids[i], SIGKILL);
+    for (size_t i = 0; i < np; i++)
+      while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR) {}
+  }
+}
+
 static int init_main(struct spec *s, int go_fd) {
   char c;
   ssize_t n;
   do n = read(go_fd, &c, 1); while (n < 0 && errno == EINTR);
   if (n != 1) _exit(125); /* the helper failed to set us up and already reported why */
   close(go_fd);
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) die_errno("set parent death signal");
+  /* In a pid namespace of its own, init's death kills everything in it. Sharing the host's,
+     init must outlive a killed helper long enough to kill the command's processes itself:
+     its parent's death is a signal it handles. */
+  int parent_gone = s->host_pid ? SIGRTMIN + 2 : SIGKILL;
+  if (prctl(PR_SET_PDEATHSIG, parent_gone, 0, 0, 0) < 0) die_errno("set parent death signal");
+  if (s->host_pid && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) die_errno("become the subreaper of the command");
   if (s->userns) {
     if (setresgid(0, 0, 0) < 0) die_errno("become group 0 in the user namespace");
     if (setresuid(0, 0, 0) < 0) die_errno("become user 0 in the user namespace");
   }
   if (strcmp(s->network, "host") != 0 && bring_up_loopback() < 0) die_errno("bring up lo");
-  if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) die_errno("set hostname");
+  if (s->hostname && !s->host_uts && sethostname(s->hostname, strlen(s->hostname)) < 0) die_errno("set hostname");
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die_errno("make mounts private");
   if (mount_rootfs(s) < 0) _exit(125);
   if (s->rootfs == ROOTFS_PROGRAM) {
@@ -413,6 +459,7 @@ static int init_main(struct spec *s, int go_fd) {
   if (populate_root(s, rootfd) < 0) _exit(125);
   close(rootfd);
   pivot_into(s->rootfs_target);
+  if (s->host_pid) open_children_list();
 
   int master = -1;
   char pts_name[64] = "";
@@ -427,7 +474,10 @@ static int init_main(struct spec *s, int go_fd) {
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
   for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++) sigaddset(&mask, forwarded[i]);
+  if (s->host_pid) sigaddset(&mask, parent_gone);
   sigprocmask(SIG_BLOCK, &mask, &old);
+  /* The helper may have died before the signal was blocked. */
+  if (s->host_pid && getppid() == 1) _exit(137);
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
   if (sfd < 0) die_errno("signalfd");
 
@@ -456,6 +506,11 @@ static int init_main(struct spec *s, int go_fd) {
           if (p == cmd) { status = st; done = 1; }
       } else if (si.ssi_signo == SIGWINCH && s->tty) {
         copy_winsize(STDIN_FILENO, master);
+      } else if (s->host_pid && (int)si.ssi_signo == parent_gone) {
+        /* trowel and the helper are gone: nobody waits for the outcome. */
+        remove_created_targets();
+        kill_descendants();
+        _exit(137);
       } else {
         kill(cmd, (int)si.ssi_signo);
       }
@@ -466,6 +521,7 @@ static int init_main(struct spec *s, int go_fd) {
     while (pump(master, STDOUT_FILENO) == 0) {}
   }
   remove_created_targets();
+  if (s->host_pid) kill_descendants();
   if (WIFSIGNALED(status)) {
     report("signal %d", WTERMSIG(status));
     _exit(128 + WTERMSIG(status));
@@ -507,7 +563,9 @@ static int spawn_namespaced(struct spec *s, int run) {
   int flags = CLONE_NEWNS;
   if (s->userns) flags |= CLONE_NEWUSER;
   if (run) {
-    flags |= CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+    if (!s->host_pid) flags |= CLONE_NEWPID;
+    if (!s->host_uts) flags |= CLONE_NEWUTS;
+    if (!s->host_ipc) flags |= CLONE_NEWIPC;
     if (strcmp(s->network, "host") != 0) flags |= CLONE_NEWNET;
   }
   int go[2];

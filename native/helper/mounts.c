@@ -242,7 +242,7 @@ int mount_rootfs(struct spec *s) {
     return -1;                           \
   } while (0)
 
-static int setup_dev(int rootfd) {
+static int setup_dev(int rootfd, int host_ipc) {
   int dev = ensure_target(rootfd, "/dev", 0, 1);
   if (dev < 0) FAIL("create /dev in container: %s", strerror(errno));
   if (fs_mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") < 0)
@@ -263,8 +263,14 @@ static int setup_dev(int rootfd) {
     FAIL("mount devpts on /dev/pts: %s", strerror(errno));
   close(pts);
   int shm = ensure_target(rootfd, "/dev/shm", 0, 0);
-  if (shm < 0 || fs_mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0)
+  if (shm < 0) FAIL("create /dev/shm in container: %s", strerror(errno));
+  /* Sharing the host's IPC namespace shares its POSIX shared memory too, which lives in the
+     host's /dev/shm (buildah binds it likewise). */
+  if (host_ipc) {
+    if (bind_onto("/dev/shm", shm, 1, 0) < 0) FAIL("bind the host's /dev/shm: %s", strerror(errno));
+  } else if (fs_mount("shm", shm, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k") < 0) {
     FAIL("mount tmpfs on /dev/shm: %s", strerror(errno));
+  }
   close(shm);
   int d = open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY);
   if (d < 0) FAIL("open /dev: %s", strerror(errno));
@@ -323,11 +329,17 @@ static int readonly_path(int rootfd, const char *path) {
 int populate_root(struct spec *s, int rootfd) {
   if (s->mount_proc) {
     int t = ensure_target(rootfd, "/proc", 0, 1);
-    if (t < 0 || fs_mount("proc", t, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-      FAIL("mount proc on /proc: %s", strerror(errno));
+    if (t < 0) FAIL("create /proc in container: %s", strerror(errno));
+    /* With the host's pid namespace a fresh proc shows the host's processes. In a user
+       namespace the kernel refuses that mount (the pid namespace is not ours): bind the
+       host's /proc instead, as podman does for rootless --pid=host. */
+    if (fs_mount("proc", t, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+      if (!(s->host_pid && (errno == EPERM || errno == EACCES))) FAIL("mount proc on /proc: %s", strerror(errno));
+      if (bind_onto("/proc", t, 1, 0) < 0) FAIL("bind the host's /proc: %s", strerror(errno));
+    }
     close(t);
   }
-  if (s->mount_dev && setup_dev(rootfd) < 0) return -1;
+  if (s->mount_dev && setup_dev(rootfd, s->host_ipc) < 0) return -1;
   if (s->mount_sys && setup_sys(rootfd) < 0) return -1;
   for (size_t i = 0; i < s->masked.n; i++)
     if (mask_path(rootfd, s->masked.v[i]) < 0) FAIL("mask %s: %s", s->masked.v[i], strerror(errno));

@@ -142,6 +142,14 @@ static int apply_record(struct spec *s, char *key, char **f, size_t nf, char *er
   else if (strcmp(key, "proc") == 0) { NEED(0); s->mount_proc = 1; }
   else if (strcmp(key, "dev") == 0) { NEED(0); s->mount_dev = 1; }
   else if (strcmp(key, "sys") == 0) { NEED(0); s->mount_sys = 1; }
+  else if (strcmp(key, "host-ns") == 0) {
+    for (size_t i = 0; i < nf; i++) {
+      if (strcmp(f[i], "pid") == 0) s->host_pid = 1;
+      else if (strcmp(f[i], "ipc") == 0) s->host_ipc = 1;
+      else if (strcmp(f[i], "uts") == 0) s->host_uts = 1;
+      else { snprintf(err, errlen, "spec record host-ns: unknown namespace %s", f[i]); return -1; }
+    }
+  }
   else { snprintf(err, errlen, "spec: unknown record %s", key); return -1; }
   return 0;
 }

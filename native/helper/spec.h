@@ -71,6 +71,7 @@ struct spec {
   size_t n_rlimits;
   int tty;
   int mount_sys, mount_proc, mount_dev;
+  int host_pid, host_ipc, host_uts; /* share the host's namespace of that kind instead of a new one */
 };
 
 /** Reads and decodes every record from fd until EOF; on error writes a message and returns -1. */

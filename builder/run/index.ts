@@ -36,4 +36,6 @@ export { readLayeredFile, resolveInLayers } from './layered-file.js';
 export { effectiveCapabilities, capabilityNumbers, DEFAULT_CAPABILITIES } from './capabilities.js';
 export { parseVolume, parseMount, parseDevice } from './mount-options.js';
 export { parseUlimit } from './ulimits.js';
+export { parseNamespaceOption, hostNamespacesOf, SHAREABLE_NAMESPACES, type NamespaceChoice } from './namespace-options.js';
+export { captureVfsChanges } from './vfs-changes.js';
 export { hostsFile, resolvConf, etcFileMounts } from './etc-files.js';

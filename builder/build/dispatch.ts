@@ -234,6 +234,9 @@ async function runStep(svc: StepServices, step: RunInstruction, original: RunIns
       ulimits: o.ulimits,
       isolation: o.isolation,
       addHosts: o.addHosts,
+      pid: o.pid,
+      ipc: o.ipc,
+      uts: o.uts,
       stdio: o.runOutput === 'ignore' ? 'ignore' : ['ignore', 'inherit', 'inherit'],
       forwardSignals: true,
     }, storeRunContext(store, o.driver));

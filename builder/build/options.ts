@@ -65,6 +65,10 @@ export interface BuildOptions {
   ulimits?: string[];
   /** `--add-host name:ip` for RUN steps. */
   addHosts?: string[];
+  /** `--pid`, `--ipc`, `--uts` for RUN steps: `private` (default) or `host`. */
+  pid?: string;
+  ipc?: string;
+  uts?: string;
   /** `--secret id=ID,src=PATH`, by id: host paths RUN --mount=type=secret may bind. */
   secrets?: Record<string, string>;
   /**
@@ -127,6 +131,9 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     capDrop: o.capDrop ?? [],
     ulimits: o.ulimits ?? [],
     addHosts: o.addHosts ?? [],
+    pid: o.pid ?? 'private',
+    ipc: o.ipc ?? 'private',
+    uts: o.uts ?? 'private',
     secrets: o.secrets ?? {},
     ssh: o.ssh ?? {},
     jobs: Math.max(1, o.jobs ?? cpus().length),

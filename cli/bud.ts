@@ -10,6 +10,7 @@ import {
   type ContainerfileInput, type PlatformsBuildOptions, type PullPolicy,
 } from '../builder/build/index.js';
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
+import { hostNamespacesOf } from '../builder/run/namespace-options.js';
 
 interface Args extends GlobalArgs {
   context?: string;
@@ -21,7 +22,7 @@ interface Args extends GlobalArgs {
   'cap-drop': string[]; ulimit: string[]; jobs?: number; 'skip-unused-stages'?: boolean; rm?: boolean;
   'force-rm'?: boolean; ignorefile?: string; logfile?: string; 'disable-compression'?: boolean;
   'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string;
-  userns?: string; platform?: string[]; 'add-host': string[]; output?: string; ssh: string[];
+  userns?: string; pid?: string; ipc?: string; uts?: string; platform?: string[]; 'add-host': string[]; output?: string; ssh: string[];
   arch?: string; os?: string; variant?: string; 'all-platforms'?: boolean; manifest?: string;
   [flag: string]: unknown;
 }
@@ -33,10 +34,9 @@ const NOT_YET = [
   'build-context', 'cache-from', 'cache-to', 'cache-ttl', 'cgroup-parent',
   'cgroupns', 'compress', 'cpp-flag', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
   'decryption-key', 'device', 'disable-content-trust', 'dns', 'dns-option', 'dns-search', 'from', 'hooks-dir',
-  'http-proxy', 'ipc', 'logsplit', 'memory', 'memory-swap', 'no-hosts', 'os-feature',
-  'os-version', 'pid', 'retry', 'retry-delay', 'runtime', 'runtime-flag', 'security-opt', 'shm-size',
+  'http-proxy', 'logsplit', 'memory', 'memory-swap', 'no-hosts', 'os-feature',
+  'os-version', 'retry', 'retry-delay', 'runtime', 'runtime-flag', 'security-opt', 'shm-size',
   'sign-by', 'stdin', 'userns-gid-map', 'userns-gid-map-group', 'userns-uid-map', 'userns-uid-map-user',
-  'uts',
 ] as const;
 
 /** `KEY=VALUE` (or bare `KEY`, which takes the value from trowel's environment, as buildah). */
@@ -155,6 +155,9 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('cert-dir', { type: 'string' })
       .option('output', { type: 'string', alias: 'o', describe: 'also write the image file system: type=local,dest=DIR or type=tar,dest=FILE' })
       .option('add-host', { ...list, describe: 'host:ip added to /etc/hosts in RUN steps' })
+      .option('pid', { type: 'string', describe: "PID namespace for RUN steps: 'private' (the default) or 'host'" })
+      .option('ipc', { type: 'string', describe: "IPC namespace for RUN steps: 'private' (the default) or 'host'" })
+      .option('uts', { type: 'string', describe: "UTS namespace for RUN steps: 'private' (the default) or 'host'" })
       .option('userns', { type: 'string', describe: 'user namespace for RUN (only host-like default)' })
       .option('platform', { ...list, describe: 'os/arch[/variant] to build for (repeatable or comma-separated: one image each)' })
       .option('os', { type: 'string', describe: 'operating system to build for (default: the host\'s)' })
@@ -170,6 +173,8 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       if (args[f] !== undefined) throw new NotImplementedError(`trowel bud --${f}`);
     }
     if (args.userns !== undefined && args.userns !== 'host' && args.userns !== '') throw new NotImplementedError(`trowel bud --userns=${args.userns}`);
+    // Bad namespace values fail before anything is built.
+    hostNamespacesOf({ pid: args.pid, ipc: args.ipc, uts: args.uts });
     if (args['skip-unused-stages'] === false) throw new NotImplementedError('trowel bud --skip-unused-stages=false');
     const platforms = targetPlatforms({
       platforms: args.platform ?? [],
@@ -229,6 +234,9 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       capDrop: args['cap-drop'],
       ulimits: args.ulimit,
       addHosts: args['add-host'],
+      ...(args.pid !== undefined ? { pid: args.pid } : {}),
+      ...(args.ipc !== undefined ? { ipc: args.ipc } : {}),
+      ...(args.uts !== undefined ? { uts: args.uts } : {}),
       registryAccess: {
         ...(args['tls-verify'] !== undefined ? { tlsVerify: args['tls-verify'] } : {}),
         ...(args.authfile ? { authFile: args.authfile } : {}),

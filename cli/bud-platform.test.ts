@@ -127,6 +127,50 @@ test('several platforms without --manifest: each is built, the tag ends on the l
   assert.is(config(built[0]!).architecture, 'amd64');
 });
 
+test('--jobs 2 builds platforms at once, --jobs 1 one after the other; the list keeps the order given', async () => {
+  const dir = context('parallel', {
+    Containerfile: [
+      'FROM --platform=$BUILDPLATFORM busybox AS timing',
+      'RUN cut -d" " -f1 /proc/uptime > /start && sleep 1 && cut -d" " -f1 /proc/uptime > /end',
+      'FROM scratch',
+      'ARG TARGETARCH',
+      'COPY --from=timing /start /end /',
+      'LABEL arch=$TARGETARCH',
+      '',
+    ].join('\n'),
+  });
+  const spans = async (jobs: string) => {
+    const list = `parallel:jobs${jobs}`;
+    const r = await trowel(['bud', '--jobs', jobs, '--platform', 'linux/ppc64le,linux/riscv64', '--manifest', list, dir]);
+    assert.is(r.code, 0, r.stderr);
+    const built = ids(r);
+    assert.is(built.length, 2);
+    const byArch = new Map(built.map((id) => [config(id).architecture, id]));
+    assert.equal([...byArch.keys()].sort(), ['ppc64le', 'riscv64']);
+    for (const [arch, id] of byArch) assert.equal(JSON.parse(t.ok(['inspect', '--format', '{{json .OCIv1.config.Labels}}', id])), { arch });
+    assert.equal(listEntries(list).map((e) => e.platform.architecture), ['ppc64le', 'riscv64']);
+    const [as, ae, bs, be] = [...byArch.values()].flatMap((id) => [Number(readFromImage(t, id, 'start')), Number(readFromImage(t, id, 'end'))]);
+    return as! < be! && bs! < ae!;
+  };
+  assert.ok(await spans('2'), 'with two jobs the platforms\' builds overlap');
+  assert.not.ok(await spans('1'), 'with one job they do not');
+  assert.equal(t.ok(['containers', '-q']), '');
+  assert.equal(mountsUnder(t.root), []);
+});
+
+test('with --jobs 2 one platform failing stops the other; no list, containers or mounts are left', async () => {
+  const dir = context('parallel-fail', {
+    Containerfile: 'FROM --platform=$BUILDPLATFORM busybox\nARG TARGETARCH\nRUN if [ "$TARGETARCH" = riscv64 ]; then exit 3; fi; sleep 5\n',
+  });
+  const r = await trowel(['bud', '--jobs', '2', '--platform', 'linux/ppc64le,linux/riscv64', '--manifest', 'failed:list', dir]);
+  assert.is(r.code, 3, r.stderr);
+  assert.ok(oneLine(r.stderr), r.stderr);
+  assert.match(r.stderr, /error building at STEP "RUN if .*exit status 3/);
+  assert.is(t.run(['manifest', 'exists', 'failed:list']).code, 1);
+  assert.equal(t.ok(['containers', '-q']), '');
+  assert.equal(mountsUnder(t.root), []);
+});
+
 test('--os/--arch/--variant build one image for that platform', () => {
   const dir = context('parts', { 'a.txt': 'x\n', Containerfile: 'FROM scratch\nCOPY a.txt /\n' });
   const r = t.run(['bud', '-q', '--arch', 'arm', '--variant', 'v6', dir]);

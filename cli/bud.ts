@@ -142,7 +142,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('cap-add', { ...list, describe: 'add a capability to RUN steps' })
       .option('cap-drop', { ...list, describe: 'drop a capability from RUN steps' })
       .option('ulimit', { ...list, describe: 'ulimit for RUN steps (type=soft[:hard])' })
-      .option('jobs', { type: 'number', describe: 'stages built at once (default: number of CPUs)' })
+      .option('jobs', { type: 'number', describe: 'stages (and platforms) built at once (default: number of CPUs for stages, 1 for platforms)' })
       .option('skip-unused-stages', { type: 'boolean', describe: 'skip stages the target does not need (default true)' })
       .option('rm', { type: 'boolean', describe: 'remove working containers after a successful build (default true)' })
       .option('force-rm', { type: 'boolean', describe: 'remove working containers even when the build fails (default true)' })
@@ -208,6 +208,8 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       ...(args.manifest !== undefined ? { manifest: args.manifest } : {}),
       ...(args.iidfile ? { singleImageFlag: `--iidfile ${args.iidfile}` } : args.output !== undefined ? { singleImageFlag: `--output ${args.output}` } : {}),
       onImage: (image) => out(image.imageId),
+      // As buildah: --jobs also bounds how many platforms build at once (one unless given).
+      ...(args.jobs !== undefined ? { platformJobs: args.jobs } : {}),
       contextDir: stdinContext?.contextDir ?? context,
       containerfiles: containerfileInputs(args.file),
       tags: args.tag,

@@ -1,10 +1,11 @@
 /**
  * `trowel bud --platform A,B --manifest LIST`: one build per platform, then each image added to
- * a local manifest list with its platform, as `buildah bud --manifest` does. Platforms build one
- * after another (a FROM name resolves to a different image per platform, so builds for two
- * platforms would fight over the same local name); each build is a whole `build()` with its own
- * clean-up. The list is created (or the existing one used) only once every build succeeded, so a
- * failed build leaves the list as it was.
+ * a local manifest list with its platform, as `buildah bud --manifest` does. Each build is a
+ * whole `build()` with its own clean-up; by default they run one after another, in the order
+ * given, and `platformJobs` lets several run at once (the first failure stops the others after
+ * their current step). The list is created (or the existing one used) only once every build
+ * succeeded, so a failed build leaves the list as it was; entries are added in the order the
+ * platforms were given whatever order the builds ended in.
  */
 import type { Store } from '../../storage/store.js';
 import { normalizeImageName } from '../../storage/lookup.js';
@@ -33,6 +34,8 @@ export interface PlatformsBuildOptions extends Omit<BuildOptions, 'platform'> {
    * InvalidArgumentError names it.
    */
   singleImageFlag?: string;
+  /** Platforms built at once (`--jobs`; default 1, as buildah). */
+  platformJobs?: number;
   /** Called with each image as its build finishes (the CLI prints its id, as buildah). */
   onImage?: (image: PlatformImage) => void;
 }
@@ -90,28 +93,55 @@ async function addReplacingPlatform(store: Store, listName: string, image: Platf
  *   platforms from; ManifestListError when `manifest` names an image.
  */
 export async function buildPlatforms(store: Store, input: PlatformsBuildOptions): Promise<PlatformsBuildResult> {
-  const { platforms: asked = [], allPlatforms = false, manifest, onImage, singleImageFlag, ...common } = input;
+  const { platforms: asked = [], allPlatforms = false, manifest, onImage, singleImageFlag, platformJobs = 1, ...common } = input;
   if (manifest !== undefined) refuseImageName(store, manifest);
   const platforms: (Platform | undefined)[] = allPlatforms ? await allBasePlatforms(store, input) : asked.length > 0 ? asked : [undefined];
   if (platforms.length > 1 && singleImageFlag !== undefined) {
     throw new InvalidArgumentError(`build image: building ${platforms.length} images (${platforms.map((p) => formatPlatform(p!)).join(', ')}), but ${singleImageFlag} can only be used with one`);
   }
-  const images: PlatformImage[] = [];
-  for (const platform of platforms) {
-    const prefix = platforms.length > 1 && platform ? `[${formatPlatform(platform)}] ` : '';
-    const progress = common.progress;
-    const result = await build(store, {
-      ...common,
-      ...(platform ? { platform } : {}),
-      ...(progress && prefix ? { progress: (line: string) => progress(prefix + line) } : {}),
-    });
-    const image: PlatformImage = { ...(platform ? { platform } : {}), imageId: result.imageId, names: result.names };
-    images.push(image);
-    onImage?.(image);
+  // One failure (or the caller's abort) stops the builds still running.
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(common.signal?.reason ?? 'interrupted');
+  if (common.signal?.aborted) onOuterAbort();
+  common.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const images: (PlatformImage | undefined)[] = platforms.map(() => undefined);
+  let failure: { error: unknown } | undefined;
+  let next = 0;
+  const worker = async () => {
+    while (next < platforms.length && !failure) {
+      const at = next++;
+      const platform = platforms[at];
+      const prefix = platforms.length > 1 && platform ? `[${formatPlatform(platform)}] ` : '';
+      const progress = common.progress;
+      try {
+        const result = await build(store, {
+          ...common,
+          signal: controller.signal,
+          ...(platform ? { platform } : {}),
+          ...(progress && prefix ? { progress: (line: string) => progress(prefix + line) } : {}),
+        });
+        const image: PlatformImage = { ...(platform ? { platform } : {}), imageId: result.imageId, names: result.names };
+        images[at] = image;
+        onImage?.(image);
+      } catch (error) {
+        // The first failure is the one reported; the others are its consequence (cancelled).
+        if (!failure) {
+          failure = { error };
+          controller.abort(error instanceof Error ? error.message : String(error));
+        }
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(platformJobs, platforms.length)) }, worker));
+  } finally {
+    common.signal?.removeEventListener('abort', onOuterAbort);
   }
-  if (manifest === undefined) return { images };
+  if (failure) throw failure.error;
+  const built = images.filter((i): i is PlatformImage => i !== undefined);
+  if (manifest === undefined) return { images: built };
   await createManifestList(store, manifest, { amend: true });
-  for (const image of images) await addReplacingPlatform(store, manifest, image);
+  for (const image of built) await addReplacingPlatform(store, manifest, image);
   const list = findManifestList(store, manifest);
-  return { images, manifestList: { id: list.id, name: list.names[0] ?? manifest } };
+  return { images: built, manifestList: { id: list.id, name: list.names[0] ?? manifest } };
 }

@@ -7,11 +7,12 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrowelSandbox, mountsUnder, type RunResult } from '../test/support/trowel.js';
-import { makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
+import { buildahStoreArgs, makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
 import { startRegistry, skopeo, type TestRegistry } from '../test/support/registry.js';
 import { findEmulator } from '../builder/build/emulation.js';
 import { hostPlatform } from '../oci/platform.js';
@@ -101,6 +102,41 @@ test('COPY-only build for linux/arm64 and linux/amd64 into one manifest list', (
   const digests = stored().filter((i) => i.id === arm || i.id === amd).map((i) => i.digest).sort();
   assert.equal(entries.map((e) => e.digest).sort(), digests, 'the list names the images just built');
   assert.equal(mountsUnder(t.root), []);
+});
+
+test('the list and configs match buildah\'s for the same platforms (buildah bud --manifest as oracle)', () => {
+  if (spawnSync('buildah', ['--version']).status !== 0) {
+    console.log('  (buildah not installed: comparison skipped)');
+    return;
+  }
+  const dir = context('versus-buildah', { 'a.txt': 'same\n', Containerfile: 'FROM scratch\nCOPY a.txt /a.txt\n' });
+  const platforms = 'linux/arm64/v8,linux/arm/v7,linux/386,linux/s390x';
+  const store = join(work, 'buildah-store');
+  const buildah = (args: string[]) => {
+    const r = spawnSync('buildah', [...buildahStoreArgs(store), ...args], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  try {
+    buildah(['bud', '--isolation', 'chroot', '-q', '--platform', platforms, '--manifest', 'theirs', dir]);
+    const theirs = JSON.parse(buildah(['manifest', 'inspect', 'theirs']));
+    const r = t.run(['bud', '-q', '--platform', platforms, '--manifest', 'ours', dir]);
+    assert.is(r.code, 0, r.stderr);
+    const ours = JSON.parse(t.ok(['manifest', 'inspect', 'ours']));
+    assert.is(ours.mediaType, theirs.mediaType);
+    const key = (m: Entry & { mediaType: string }) => JSON.stringify([m.mediaType, m.platform]);
+    // buildah adds the images in the order its builds end; compare as sets.
+    assert.equal(ours.manifests.map(key).sort(), theirs.manifests.map(key).sort());
+    // Each image's config says the same platform as its entry.
+    for (const id of ids(r)) {
+      const c = config(id);
+      const entry = ours.manifests.find((m: Entry) => m.platform.architecture === c.architecture && m.platform.variant === c.variant);
+      assert.ok(entry, `an entry for ${c.os}/${c.architecture}/${c.variant ?? ''}`);
+    }
+  } finally {
+    spawnSync('buildah', [...buildahStoreArgs(store), 'rmi', '--all', '--force']);
+    rmSync(store, { recursive: true, force: true });
+  }
 });
 
 test('rebuilding into the same list replaces that platform\'s entry; -t names the last image', () => {

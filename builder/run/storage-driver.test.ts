@@ -119,5 +119,17 @@ test('vfs copies the layers bottom first and applies whiteouts', async () => {
   assert.equal(r, { kind: 'directory', path: s.target });
 });
 
+test('a root the vfs driver copied stays the root when overlay is asked for later', async () => {
+  const s = stack('vfs-then-overlay');
+  await populateVfs(s);
+  writeFileSync(join(s.target, 'changed-in-vfs'), 'v');
+  const overlay = { driver: 'overlay' as const, mountOptions: [], isDefault: true };
+  assert.equal(await rootfsFor(overlay, s, { userNamespace: false }), { kind: 'directory', path: s.target });
+  assert.is(await mountLayers(overlay, s, { userNamespace: false }), s.target);
+  assert.not.ok(mounted(s.target));
+  await unmountLayers(overlay, s.target);
+  assert.is(readFileSync(join(s.target, 'changed-in-vfs'), 'utf8'), 'v');
+});
+
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 test.run();

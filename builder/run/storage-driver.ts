@@ -204,10 +204,14 @@ function checkOverlayPath(p: string): string {
 /**
  * How the helper mounts the stack (a RootfsSpec). Kernel overlay turns redirect_dir and
  * metacopy off so the upper dir stays a self-contained diff; in a user namespace it adds
- * `userxattr`. vfs copies the layers into `target` first (once).
+ * `userxattr`. vfs copies the layers into `target` first (once); a target that is such a copy
+ * already is used as it is whatever `cfg` says.
  */
 export async function rootfsFor(cfg: StorageDriverConfig, stack: LayerStack, opts: { userNamespace: boolean; fuseDevice?: string }): Promise<RootfsSpec> {
-  if (cfg.driver === 'vfs') {
+  // A root once copied by vfs stays the container's root whatever driver is asked for later:
+  // an overlay over it would put changes in the upper dir that commit, seeing a vfs root,
+  // would not look for.
+  if (cfg.driver === 'vfs' || isVfsRoot(stack.target)) {
     await populateVfs(stack);
     return { kind: 'directory', path: stack.target };
   }
@@ -311,6 +315,6 @@ export async function mountLayers(cfg: StorageDriverConfig, stack: LayerStack, o
 
 /** Unmounts what mountLayers mounted; vfs roots are plain directories and stay. */
 export async function unmountLayers(cfg: StorageDriverConfig, target: string): Promise<void> {
-  if (cfg.driver === 'vfs') return;
+  if (cfg.driver === 'vfs' || isVfsRoot(target)) return;
   await unmountRootfs(target);
 }

@@ -325,6 +325,7 @@ test('bad --platform values and flag mixes are refused with one line', () => {
     [['--all-platforms', '--platform', 'linux/amd64'], /--all-platforms cannot be used with --platform/],
     [['--platform', 'linux/amd64,linux/arm64', '--iidfile', join(work, 'iid')], /building 2 images .*--iidfile .* can only be used with one/],
     [['--all-platforms'], /--all-platforms needs a base image other than scratch/],
+    [['-t', 'same', '--manifest', 'localhost/same:latest'], /--manifest localhost\/same:latest is also a -t name/],
   ];
   const before = imageIds();
   for (const [flags, message] of cases) {

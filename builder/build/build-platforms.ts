@@ -94,7 +94,13 @@ async function addReplacingPlatform(store: Store, listName: string, image: Platf
  */
 export async function buildPlatforms(store: Store, input: PlatformsBuildOptions): Promise<PlatformsBuildResult> {
   const { platforms: asked = [], allPlatforms = false, manifest, onImage, singleImageFlag, platformJobs = 1, ...common } = input;
-  if (manifest !== undefined) refuseImageName(store, manifest);
+  if (manifest !== undefined) {
+    refuseImageName(store, manifest);
+    // The image would take the name first, and then the list could not have it (buildah fails so, after building).
+    if ((common.tags ?? []).some((t) => normalizeImageName(t) === normalizeImageName(manifest))) {
+      throw new InvalidArgumentError(`build image: --manifest ${manifest} is also a -t name; a name is either the list's or an image's`);
+    }
+  }
   const platforms: (Platform | undefined)[] = allPlatforms ? await allBasePlatforms(store, input) : asked.length > 0 ? asked : [undefined];
   if (platforms.length > 1 && singleImageFlag !== undefined) {
     throw new InvalidArgumentError(`build image: building ${platforms.length} images (${platforms.map((p) => formatPlatform(p!)).join(', ')}), but ${singleImageFlag} can only be used with one`);

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { populateVfs, type LayerStack } from './storage-driver.js';
-import { captureVfsChanges } from './vfs-changes.js';
+import { alignTimes, captureVfsChanges } from './vfs-changes.js';
 
 let dir = '';
 test.before.each(() => { dir = mkdtempSync(join(tmpdir(), 'trowel-vfs-changes-')); });
@@ -58,6 +58,21 @@ test('once the upper dir became a layer, the same root has no changes left', asy
   const next = { ...s, lowerDirs: [committed, ...s.lowerDirs] };
   await captureVfsChanges(next);
   assert.equal(readdirSync(next.upperDir), []);
+});
+
+test('symlink swap attack: a dir of the vfs root replaced by a symlink to a host dir cannot get host files retimed', () => {
+  const host = join(dir, 'host');
+  mkdirSync(host);
+  writeFileSync(join(host, 'f'), 'host file');
+  utimesSync(join(host, 'f'), 1000.5, 1000.5);
+  const upper = join(dir, 'upper');
+  mkdirSync(join(upper, 'd'), { recursive: true });
+  writeFileSync(join(upper, 'd', 'f'), 'changed');
+  const root = join(dir, 'root');
+  mkdirSync(root);
+  symlinkSync(host, join(root, 'd'));
+  alignTimes(upper, root);
+  assert.is(lstatSync(join(host, 'f')).mtimeMs, 1000500);
 });
 
 test.run();

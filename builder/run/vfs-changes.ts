@@ -24,22 +24,28 @@ export async function captureVfsChanges(stack: LayerStack): Promise<void> {
   rmSync(stack.upperDir, { recursive: true, force: true });
   mkdirSync(stack.upperDir, { recursive: true, mode: 0o755 });
   await applyLayer(diffTrees(stack.lowerDirs, stack.target), stack.upperDir, { mode: 'overlay' });
-  alignTimes(stack.upperDir, stack.target, '');
+  alignTimes(stack.upperDir, stack.target);
 }
 
-/** Gives every non-directory in `upper` (whiteouts aside) and its twin in `root` the same whole-second mtime. */
-function alignTimes(upper: string, root: string, rel: string): void {
+/**
+ * Gives every non-directory in `upper` (whiteouts aside) and its twin in `root` the same
+ * whole-second mtime (exported for tests). Only real directories of `root` are entered: were
+ * one swapped for a symlink since the diff, its entries are left alone rather than followed
+ * out of the root.
+ */
+export function alignTimes(upper: string, root: string, rel = ''): void {
   for (const entry of readdirSync(join(upper, rel), { withFileTypes: true })) {
     const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
     const inUpper = join(upper, child);
     if (entry.isDirectory()) {
-      alignTimes(upper, root, child);
+      if (lstatSync(join(root, child), { throwIfNoEntry: false })?.isDirectory()) alignTimes(upper, root, child);
       continue;
     }
     const up = lstatSync(inUpper, { bigint: true });
     if (entry.isCharacterDevice() && up.rdev === 0n) continue;
     const inRoot = join(root, child);
-    const st = lstatSync(inRoot, { bigint: true });
+    const st = lstatSync(inRoot, { bigint: true, throwIfNoEntry: false });
+    if (!st) continue;
     const ns = st.mtimeNs;
     const seconds = Number(ns / 1_000_000_000n) - (ns < 0n && ns % 1_000_000_000n !== 0n ? 1 : 0);
     lutimesSync(inUpper, seconds, seconds);

@@ -5,6 +5,9 @@ import { isMounted, mountContainer, unmountContainer } from './mount.js';
 import { getContainer } from './working-container.js';
 import { resolveUser } from './user-lookup.js';
 import { InvalidArgumentError } from '../oci/error.js';
+import type { DockerTransportOptions } from '../registry/transports/docker.js';
+import { withSourceRoot } from './source-root.js';
+import { downloadSources, isUrlSource, type Downloads } from './build/remote-source.js';
 
 export interface ContainerCopyOptions {
   sources: string[];
@@ -15,6 +18,13 @@ export interface ContainerCopyOptions {
   /** Octal mode text, e.g. `644`. */
   chmod?: string;
   extractArchives?: boolean;
+  /**
+   * A working container or image whose root file system the sources are read from (relative
+   * and absolute paths alike, symlinks resolved inside it), as `buildah copy --from`.
+   */
+  from?: string;
+  /** Registry access, for a `from` image that has to be pulled. */
+  access?: DockerTransportOptions;
 }
 
 /** Parses an octal `--chmod` value. */
@@ -25,28 +35,47 @@ export function parseChmod(text: string): number {
 
 /**
  * `trowel copy`/`add`: mounts the container (unless it already is), copies into its merged
- * view, and unmounts what it mounted. Writes land in the upper dir, as a RUN's would.
+ * view, and unmounts what it mounted. Writes land in the upper dir, as a RUN's would. Sources
+ * are host paths (from `contextDir`), paths in `from`'s root, or http(s) URLs, downloaded
+ * first and copied as they are (never extracted).
  */
 export async function copyIntoContainer(store: Store, nameOrId: string, opts: ContainerCopyOptions): Promise<void> {
   const c = await finishPendingCommit(store, getContainer(store, nameOrId));
-  const merged = store.containerPaths(c.id).merged;
-  const mountedHere = !isMounted(merged);
-  const root = mountContainer(store, c);
+  const urls = opts.sources.filter(isUrlSource);
+  const local = opts.sources.filter((s) => !isUrlSource(s));
+  const downloads: Downloads | undefined = urls.length > 0 ? await downloadSources(urls, store.tmpDir, undefined) : undefined;
   try {
-    const copy: CopyOptions = {
-      sources: opts.sources,
-      dest: opts.dest ?? (c.config.config?.WorkingDir || '/'),
-      contextDir: opts.contextDir ?? process.cwd(),
-      workingDir: c.config.config?.WorkingDir ?? '/',
-      extractArchives: !!opts.extractArchives,
+    const copyFrom = async (sourceRoot: string | undefined): Promise<void> => {
+      const merged = store.containerPaths(c.id).merged;
+      const mountedHere = !isMounted(merged);
+      const root = mountContainer(store, c);
+      try {
+        let dest = opts.dest ?? (c.config.config?.WorkingDir || '/');
+        // Sources of two kinds (files and downloads) are copied in two passes into one directory.
+        if (local.length > 0 && downloads && !dest.endsWith('/')) dest += '/';
+        const base: Omit<CopyOptions, 'sources' | 'contextDir'> = {
+          dest,
+          workingDir: c.config.config?.WorkingDir ?? '/',
+          extractArchives: !!opts.extractArchives,
+        };
+        if (opts.chown) {
+          const u = resolveUser(root, opts.chown);
+          base.owner = { uid: u.uid, gid: u.gid };
+        }
+        if (opts.chmod) base.chmod = parseChmod(opts.chmod);
+        if (local.length > 0) {
+          await copyIntoRoot(root, sourceRoot !== undefined
+            ? { ...base, sources: local, contextDir: sourceRoot, confineToContext: true }
+            : { ...base, sources: local, contextDir: opts.contextDir ?? process.cwd() });
+        }
+        if (downloads) await copyIntoRoot(root, { ...base, extractArchives: false, sources: downloads.names, contextDir: downloads.dir });
+      } finally {
+        if (mountedHere) unmountContainer(merged);
+      }
     };
-    if (opts.chown) {
-      const u = resolveUser(root, opts.chown);
-      copy.owner = { uid: u.uid, gid: u.gid };
-    }
-    if (opts.chmod) copy.chmod = parseChmod(opts.chmod);
-    await copyIntoRoot(root, copy);
+    if (opts.from !== undefined) await withSourceRoot(store, opts.from, opts.access ? { access: opts.access } : {}, copyFrom);
+    else await copyFrom(undefined);
   } finally {
-    if (mountedHere) unmountContainer(merged);
+    downloads?.remove();
   }
 }

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from './global-options.js';
 import { openStore } from './context.js';
 import { copyIntoContainer } from '../builder/copy-into-container.js';
-import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
+import { InvalidArgumentError } from '../oci/error.js';
 
 export interface CopyArgs extends GlobalArgs { container: string; paths: string[]; chown?: string; chmod?: string; contextdir?: string; quiet?: boolean; from?: string }
 
@@ -19,14 +19,10 @@ export function copyCommand(name: 'copy' | 'add'): CommandModule<GlobalArgs, Cop
         .option('chmod', { type: 'string', describe: 'set the mode of the copied content (octal)' })
         .option('contextdir', { type: 'string', describe: 'directory relative sources are taken from' })
         .option('quiet', { alias: 'q', type: 'boolean', describe: "don't output a digest of the copied content" })
-        .option('from', { type: 'string', describe: 'copy from this container or image instead of the host' }) as never,
+        .option('from', { type: 'string', describe: 'read the sources from this container or image instead of the host' }) as never,
     handler: async (args) => {
-      if (args.from) throw new NotImplementedError(`${name} --from`);
       const paths = args.paths;
       if (paths.length === 0) throw new InvalidArgumentError(`${name}: src must be specified`);
-      for (const p of paths) {
-        if (/^https?:\/\//.test(p)) throw new NotImplementedError(`${name} from a URL (${p})`);
-      }
       const sources = paths.length === 1 ? paths : paths.slice(0, -1);
       const dest = paths.length === 1 ? undefined : paths[paths.length - 1];
       await copyIntoContainer(openStore(args), args.container, {
@@ -36,6 +32,7 @@ export function copyCommand(name: 'copy' | 'add'): CommandModule<GlobalArgs, Cop
         ...(args.chown ? { chown: args.chown } : {}),
         ...(args.chmod ? { chmod: args.chmod } : {}),
         extractArchives: name === 'add',
+        ...(args.from ? { from: args.from } : {}),
       });
     },
   };

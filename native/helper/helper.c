@@ -438,6 +438,7 @@ static int init_main(struct spec *s, int go_fd) {
      init must outlive a killed helper long enough to kill the command's processes itself:
      its parent's death is a signal it handles. */
   int parent_gone = s->host_pid ? SIGRTMIN + 2 : SIGKILL;
+  pid_t helper = getppid();
   if (prctl(PR_SET_PDEATHSIG, parent_gone, 0, 0, 0) < 0) die_errno("set parent death signal");
   if (s->host_pid && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) die_errno("become the subreaper of the command");
   if (s->userns) {
@@ -477,7 +478,7 @@ static int init_main(struct spec *s, int go_fd) {
   if (s->host_pid) sigaddset(&mask, parent_gone);
   sigprocmask(SIG_BLOCK, &mask, &old);
   /* The helper may have died before the signal was blocked. */
-  if (s->host_pid && getppid() == 1) _exit(137);
+  if (s->host_pid && getppid() != helper) _exit(137);
   int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
   if (sfd < 0) die_errno("signalfd");
 

@@ -17,7 +17,7 @@ async function yargsParse(mod: CommandModule<any, any>, argv: string[]): Promise
   let seen: Record<string, unknown> | undefined;
   try {
     await globalOptions(yargs(argv))
-      .parserConfiguration({ 'greedy-arrays': false, 'boolean-negation': false })
+      .parserConfiguration({ 'greedy-arrays': false, 'boolean-negation': false, 'camel-case-expansion': false })
       .strict()
       .fail((_m, e) => {
         throw e ?? new Error(_m);

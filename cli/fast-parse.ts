@@ -54,13 +54,10 @@ function record(builders: Array<(y: never) => unknown>): Recorder | undefined {
   return rec;
 }
 
-const camel = (s: string) => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-
 function setKey(out: Record<string, unknown>, name: string, spec: OptionSpec, value: unknown): void {
   const aliases = spec.alias === undefined ? [] : Array.isArray(spec.alias) ? spec.alias : [spec.alias];
   for (const k of [name, ...aliases]) {
     out[k] = value;
-    if (k.includes('-')) out[camel(k)] = value;
   }
 }
 

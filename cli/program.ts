@@ -110,7 +110,7 @@ export async function runCli(argv: string[]): Promise<void> {
   const { default: yargs } = await import('yargs');
   let y: Argv<GlobalArgs> = globalOptions(yargs(argv))
     .scriptName('trowel')
-    .parserConfiguration({ 'greedy-arrays': false, 'boolean-negation': false })
+    .parserConfiguration({ 'greedy-arrays': false, 'boolean-negation': false, 'camel-case-expansion': false })
     .strict()
     .demandCommand(1, 'missing command: see trowel --help')
     .help()

@@ -52,7 +52,14 @@ test('assertCanRun: emulated or native passes; otherwise one line naming the pla
     const m = (e as Error).message;
     assert.match(m, new RegExp(`^run for linux/${foreign}: .*needs an emulator for ${foreign} programs, and no qemu-${foreign} handler is registered in ${dir}`));
     assert.match(m, /qemu-user-static/);
+    assert.not.match(m, /not mounted/, 'the fixture has a status file, as a mounted binfmt_misc');
     assert.not.match(m, /\n/);
+  }
+  try {
+    assertCanRun({ os: 'linux', architecture: foreign }, join(dir, 'absent'));
+    assert.unreachable('should have thrown');
+  } catch (e) {
+    assert.match((e as Error).message, /absent, where binfmt_misc is not even mounted; install qemu-user-static/);
   }
   try {
     assertCanRun({ os: 'windows', architecture: hostPlatform().architecture }, dir);

@@ -4,7 +4,7 @@
  * Without either, a RUN for that platform would die with "exec format error" somewhere inside
  * the step; the build refuses it up front instead, naming what is missing.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { TrowelError } from '../../oci/error.js';
 import { formatPlatform, hostPlatform, type Platform } from '../../oci/platform.js';
@@ -30,7 +30,8 @@ export class EmulatorMissingError extends TrowelError {
     super('NO_EMULATOR', platform.os !== host.os
       ? `run for ${formatPlatform(platform)}: a ${host.os} machine cannot run ${platform.os} programs`
       : `run for ${formatPlatform(platform)}: this ${formatPlatform(host)} machine needs an emulator for ${platform.architecture} programs, `
-        + `and no ${qemu} handler is registered in ${binfmtDir} (install qemu-user-static with binfmt_misc support)`);
+        + `and no ${qemu} handler is registered in ${binfmtDir}${existsSync(join(binfmtDir, 'status')) ? '' : ', where binfmt_misc is not even mounted'}; `
+        + 'install qemu-user-static with binfmt_misc support to run RUN steps for it');
   }
 }
 

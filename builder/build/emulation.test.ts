@@ -31,10 +31,12 @@ test('a handler counts when enabled and named, or interpreted, qemu-<arch>', () 
   assert.is(findEmulator({ os: 'linux', architecture: 'arm64' }, join(dir, 'not-mounted')), undefined);
 });
 
-test('the host runs its own platform (and 386 on amd64) without emulation', () => {
+test('the host runs its own platform (and 386 on amd64, arm on arm64) without emulation', () => {
   const host = hostPlatform();
   assert.ok(runsNatively(host));
   assert.ok(runsNatively({ os: 'linux', architecture: '386' }, { os: 'linux', architecture: 'amd64' }));
+  assert.ok(runsNatively({ os: 'linux', architecture: 'arm', variant: 'v7' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }));
+  assert.not.ok(runsNatively({ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: '386' }));
   assert.not.ok(runsNatively({ os: 'linux', architecture: 'arm64' }, { os: 'linux', architecture: 'amd64' }));
   assert.not.ok(runsNatively({ os: 'windows', architecture: host.architecture }));
 });

@@ -19,8 +19,12 @@ const QEMU_NAMES: Record<string, string> = {
   loong64: 'loongarch64',
 };
 
-/** Architectures a host runs without emulation besides its own (a 64-bit x86 kernel runs 32-bit x86). */
-const NATIVE_ALSO: Record<string, string[]> = { amd64: ['386'] };
+/**
+ * Architectures a host runs without emulation besides its own: a 64-bit x86 kernel runs 32-bit
+ * x86, and most arm64 machines run 32-bit arm (as Docker assumes too; on CPUs without AArch32 a
+ * RUN then fails with the kernel's "exec format error" instead of this up-front refusal).
+ */
+const NATIVE_ALSO: Record<string, string[]> = { amd64: ['386'], arm64: ['arm'] };
 
 /** No way to run a platform's programs here. */
 export class EmulatorMissingError extends TrowelError {

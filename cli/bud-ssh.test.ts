@@ -128,6 +128,22 @@ test('--ssh ID=KEY starts an agent with the key for the build, honours target/mo
   assert.equal(mountsUnder(t.root), []);
 });
 
+test('with --userns-uid-map the mapped root reaches its socket (owned by the mapped ids)', () => {
+  const dir = context('userns', [
+    'FROM busybox',
+    'COPY agent-list /usr/bin/agent-list',
+    'RUN --mount=type=ssh agent-list >&2 && stat -c "%u:%g %a" "$SSH_AUTH_SOCK" >&2 && cat /proc/self/uid_map >&2',
+    '',
+  ].join('\n'));
+  const r = t.run(['bud', '--userns=container', '--userns-uid-map', '0:100000:65536', '--ssh', `default=${keys.file}`, dir], { env: { SSH_AUTH_SOCK: '' } });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^\s+0\s+100000\s+65536$/m);
+  const listed = r.stderr.split('\n').find((l) => l.startsWith('ssh-ed25519 '));
+  assert.ok(listed, r.stderr);
+  assert.is(fingerprint(listed!), fingerprint(readFileSync(`${keys.file}.pub`, 'utf8')));
+  assert.match(r.stderr, /^0:0 600$/m);
+});
+
 test('required=true without --ssh fails naming the step, in one line', () => {
   const dir = context('required', 'FROM busybox\nRUN --mount=type=ssh,required=true true\n');
   const r = t.run(['bud', '-t', 'ssh-required', dir], { env: { SSH_AUTH_SOCK: userSocket } });

@@ -4,6 +4,7 @@ import type { GlobalArgs } from './global-options.js';
 import { openStore, out } from './context.js';
 import { manifestFormat } from './commit.js';
 import { parseTimestamp } from './timestamp.js';
+import { resolveUsernsFlags } from './userns-options.js';
 import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
 import {
   buildPlatforms, contextFromStdin, exportFilesystem, parseOutputSpec, parseSshSpec, targetPlatforms,
@@ -23,6 +24,7 @@ interface Args extends GlobalArgs {
   'force-rm'?: boolean; ignorefile?: string; logfile?: string; 'disable-compression'?: boolean;
   'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string;
   userns?: string; pid?: string; ipc?: string; uts?: string; platform?: string[]; 'add-host': string[]; output?: string; ssh: string[];
+  'userns-uid-map': string[]; 'userns-gid-map': string[]; 'userns-uid-map-user'?: string; 'userns-gid-map-group'?: string;
   arch?: string; os?: string; variant?: string; 'all-platforms'?: boolean; manifest?: string;
   [flag: string]: unknown;
 }
@@ -36,7 +38,7 @@ const NOT_YET = [
   'decryption-key', 'device', 'disable-content-trust', 'dns', 'dns-option', 'dns-search', 'from', 'hooks-dir',
   'http-proxy', 'logsplit', 'memory', 'memory-swap', 'no-hosts', 'os-feature',
   'os-version', 'retry', 'retry-delay', 'runtime', 'runtime-flag', 'security-opt', 'shm-size',
-  'sign-by', 'stdin', 'userns-gid-map', 'userns-gid-map-group', 'userns-uid-map', 'userns-uid-map-user',
+  'sign-by', 'stdin',
 ] as const;
 
 /** `KEY=VALUE` (or bare `KEY`, which takes the value from trowel's environment, as buildah). */
@@ -158,7 +160,11 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('pid', { type: 'string', describe: "PID namespace for RUN steps: 'private' (the default) or 'host'" })
       .option('ipc', { type: 'string', describe: "IPC namespace for RUN steps: 'private' (the default) or 'host'" })
       .option('uts', { type: 'string', describe: "UTS namespace for RUN steps: 'private' (the default) or 'host'" })
-      .option('userns', { type: 'string', describe: 'user namespace for RUN (only host-like default)' })
+      .option('userns', { type: 'string', describe: 'user namespace for RUN: host (default) or container' })
+      .option('userns-uid-map', { ...list, describe: 'containerUID:hostUID:length for --userns=container (as root)' })
+      .option('userns-gid-map', { ...list, describe: 'containerGID:hostGID:length for --userns=container (as root)' })
+      .option('userns-uid-map-user', { type: 'string', describe: 'take the uid map from this name\'s /etc/subuid ranges' })
+      .option('userns-gid-map-group', { type: 'string', describe: 'take the gid map from this name\'s /etc/subgid ranges' })
       .option('platform', { ...list, describe: 'os/arch[/variant] to build for (repeatable or comma-separated: one image each)' })
       .option('os', { type: 'string', describe: 'operating system to build for (default: the host\'s)' })
       .option('arch', { type: 'string', describe: 'architecture to build for (default: the host\'s)' })
@@ -172,7 +178,13 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     for (const f of NOT_YET) {
       if (args[f] !== undefined) throw new NotImplementedError(`trowel bud --${f}`);
     }
-    if (args.userns !== undefined && args.userns !== 'host' && args.userns !== '') throw new NotImplementedError(`trowel bud --userns=${args.userns}`);
+    const userns = resolveUsernsFlags({
+      ...(args.userns !== undefined ? { userns: args.userns } : {}),
+      uidMaps: args['userns-uid-map'],
+      gidMaps: args['userns-gid-map'],
+      ...(args['userns-uid-map-user'] !== undefined ? { uidMapUser: args['userns-uid-map-user'] } : {}),
+      ...(args['userns-gid-map-group'] !== undefined ? { gidMapGroup: args['userns-gid-map-group'] } : {}),
+    });
     // Bad namespace values fail before anything is built.
     hostNamespacesOf({ pid: args.pid, ipc: args.ipc, uts: args.uts });
     if (args['skip-unused-stages'] === false) throw new NotImplementedError('trowel bud --skip-unused-stages=false');
@@ -232,6 +244,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       volumes: args.volume,
       secrets: parseSecrets(args.secret),
       ssh: Object.fromEntries(args.ssh.map((v) => parseSshSpec(v)).map(({ id, paths }) => [id, paths])),
+      ...(userns ? { userns } : {}),
       capAdd: args['cap-add'],
       capDrop: args['cap-drop'],
       ulimits: args.ulimit,

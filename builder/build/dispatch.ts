@@ -18,6 +18,7 @@ import { resolveInRoot } from '../root-path.js';
 import { resolveUser } from '../user-lookup.js';
 import { runInWorkingContainer } from '../run/run-step.js';
 import { storeRunContext, storeRunTarget } from '../run/store-target.js';
+import { prepareMappedRun, type MappedRun } from '../run/mapped-stack.js';
 import { applyConfigInstruction, type ConfigState } from './config-step.js';
 import { runMountSpecs } from './run-mounts.js';
 import { digestSources } from './source-digest.js';
@@ -203,26 +204,40 @@ async function runStep(svc: StepServices, step: RunInstruction, original: RunIns
     secrets: o.secrets,
     workingDir,
     ...(session.ssh ? { ssh: session.ssh } : {}),
+    ...(o.userns ? { idMaps: o.userns } : {}),
   });
   const mounts = runMounts.specs;
+  let target = storeRunTarget(store, c);
+  let ctx = storeRunContext(store, o.driver);
+  let mapped: MappedRun | undefined;
   let scriptDir: string | undefined;
-  let argv: string[];
-  if (resolved.kind === 'script') {
-    // A heredoc with a shebang is a script file, as BuildKit runs it: /dev/pipes/<name>.
-    mkdirSync(store.tmpDir, { recursive: true });
-    scriptDir = mkdtempSync(join(store.tmpDir, 'build-script-'));
-    const path = join(scriptDir, resolved.name);
-    writeFileSync(path, resolved.content);
-    chmodSync(path, 0o755);
-    chmodSync(scriptDir, 0o755);
-    mounts.push(`type=bind,source=${scriptDir},target=/dev/pipes,ro=true`);
-    argv = [`/dev/pipes/${resolved.name}`];
-  } else {
-    argv = resolved.argv;
-  }
   try {
+    if (o.userns) {
+      // --userns-uid-map: the RUN's root is an unprivileged host id (see builder/run/mapped-stack.ts).
+      for (const m of step.mounts) {
+        if (m.type === 'cache' || (m.type === 'bind' && m.from !== undefined)) throw new NotImplementedError(`RUN --mount=type=${m.type}${m.from !== undefined ? ',from=' : ''} with --userns-uid-map/--userns-gid-map`);
+      }
+      mapped = await prepareMappedRun(store.root, target, ctx, o.userns);
+      ({ target, ctx } = mapped);
+    }
+    let argv: string[];
+    if (resolved.kind === 'script') {
+      // A heredoc with a shebang is a script file, as BuildKit runs it: /dev/pipes/<name>.
+      // With id maps it goes where the namespace's root can reach it.
+      const scratch = mapped ? ctx.runDir : store.tmpDir;
+      mkdirSync(scratch, { recursive: true });
+      scriptDir = mkdtempSync(join(scratch, 'build-script-'));
+      const path = join(scriptDir, resolved.name);
+      writeFileSync(path, resolved.content);
+      chmodSync(path, 0o755);
+      chmodSync(scriptDir, 0o755);
+      mounts.push(`type=bind,source=${scriptDir},target=/dev/pipes,ro=true`);
+      argv = [`/dev/pipes/${resolved.name}`];
+    } else {
+      argv = resolved.argv;
+    }
     const network = step.network === undefined || step.network === 'default' ? o.network : step.network;
-    const outcome = await runInWorkingContainer(storeRunTarget(store, c), {
+    const outcome = await runInWorkingContainer(target, {
       argv,
       // SSH_AUTH_SOCK is the command's alone: never in the config, the history or the cache key.
       env: [...vars.runEnv(), ...runMounts.env],
@@ -239,11 +254,12 @@ async function runStep(svc: StepServices, step: RunInstruction, original: RunIns
       uts: o.uts,
       stdio: o.runOutput === 'ignore' ? 'ignore' : ['ignore', 'inherit', 'inherit'],
       forwardSignals: true,
-    }, storeRunContext(store, o.driver));
+    }, ctx);
     if (outcome.exitCode !== 0 || outcome.signal !== undefined) throw new RunFailedError(outcome.exitCode, outcome.signal);
   } finally {
     await runMounts.release();
     if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
+    await mapped?.release();
   }
 }
 

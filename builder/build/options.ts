@@ -5,6 +5,7 @@
 import { cpus } from 'node:os';
 import type { Compression, ManifestFormat } from '../../oci/media-types.js';
 import type { StorageDriverConfig } from '../run/storage-driver.js';
+import type { IdMaps } from '../run/id-shift.js';
 import type { DockerTransportOptions } from '../../registry/transports/docker.js';
 import type { Platform } from '../../oci/platform.js';
 
@@ -76,6 +77,11 @@ export interface BuildOptions {
    * the build, that RUN --mount=type=ssh may use (see {@link parseSshSpec}).
    */
   ssh?: Record<string, string[]>;
+  /**
+   * `--userns=container` with id maps (`--userns-uid-map`/`--userns-gid-map`, as root): every
+   * RUN runs in a new user namespace with these maps; absent: the host's (buildah's `host`).
+   */
+  userns?: IdMaps;
   /** Stages run at the same time at most (default: the number of CPUs). */
   jobs?: number;
   /** `--rm`: remove working containers after a successful build (default true). */
@@ -97,8 +103,8 @@ export interface BuildOptions {
 }
 
 /** Options with every default filled in. */
-export type ResolvedBuildOptions = Required<Omit<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform'>>
-  & Pick<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform'>;
+export type ResolvedBuildOptions = Required<Omit<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform' | 'userns'>>
+  & Pick<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform' | 'userns'>;
 
 /** Fills the defaults (buildah's): no layers, oci format, uncompressed local layers, pull missing. */
 export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
@@ -136,6 +142,7 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     uts: o.uts ?? 'private',
     secrets: o.secrets ?? {},
     ssh: o.ssh ?? {},
+    ...(o.userns !== undefined ? { userns: o.userns } : {}),
     jobs: Math.max(1, o.jobs ?? cpus().length),
     rm: o.rm ?? true,
     forceRm: o.forceRm ?? true,

@@ -11,6 +11,7 @@ import { InvalidArgumentError, NotImplementedError } from '../../oci/error.js';
 import type { RunMount } from '../../parser/index.js';
 import { resolveInRoot } from '../root-path.js';
 import type { ForwardedSocket, SshForwarding } from './ssh-forwarding.js';
+import { mapId, type IdMaps } from '../run/id-shift.js';
 
 /** Where mount sources come from. */
 export interface RunMountSources {
@@ -24,6 +25,8 @@ export interface RunMountSources {
   workingDir: string;
   /** `--ssh` agents (absent: none given). */
   ssh?: SshForwarding;
+  /** The RUN's id maps (`--userns-uid-map`), so sockets it gets are owned by the mapped ids. */
+  idMaps?: IdMaps;
 }
 
 /** The mounts of one RUN, what they add to its environment, and how to release them. */
@@ -111,7 +114,13 @@ export async function runMountSpecs(mounts: readonly RunMount[], src: RunMountSo
         const id = m.id ?? 'default';
         const n = sshCount++;
         const what = `RUN --mount=type=ssh,id=${id}`;
-        const access = { uid: numericId(m.uid, 'uid', what), gid: numericId(m.gid, 'gid', what), mode: octalMode(m.mode, what) };
+        const uid = numericId(m.uid, 'uid', what);
+        const gid = numericId(m.gid, 'gid', what);
+        const access = {
+          uid: src.idMaps ? mapId(uid, src.idMaps.uidMappings, 'to-host') : uid,
+          gid: src.idMaps ? mapId(gid, src.idMaps.gidMappings, 'to-host') : gid,
+          mode: octalMode(m.mode, what),
+        };
         if (!src.ssh?.has(id)) {
           if (m.required) throw new InvalidArgumentError(`mount ssh ${id}: it is required but no --ssh ${id === 'default' ? 'default' : `${id}=SOCKET|KEY`} was given`);
           break;

@@ -100,9 +100,16 @@ export class SshForwarding {
     return this.sources[id] !== undefined;
   }
 
-  /** A short private directory for sockets (their paths must fit in 108 bytes). */
+  /**
+   * A short directory for sockets (their paths must fit in 108 bytes). Others may pass through
+   * it but not list it (0711), so a RUN whose root is a mapped, unprivileged id can reach the
+   * socket made for it; each socket's own owner and mode decide who may connect.
+   */
   private privateDir(): string {
-    this.dir ??= mkdtempSync(join(tmpdir(), 'trowel-ssh-'));
+    if (!this.dir) {
+      this.dir = mkdtempSync(join(tmpdir(), 'trowel-ssh-'));
+      chmodSync(this.dir, 0o711);
+    }
     return this.dir;
   }
 

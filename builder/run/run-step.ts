@@ -4,7 +4,7 @@
  * helper spec — user from the container's /etc/passwd, generated /etc files, mounts, default
  * capabilities, rlimits, network — and runs it through native/runner.ts.
  */
-import { existsSync, lstatSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname as hostHostname } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, TrowelError } from '../../oci/error.js';
@@ -13,6 +13,7 @@ import {
   startRun,
   type ContainerMount,
   type HelperRunSpec,
+  type IdMapping,
   type RunOutcome,
   type RunStdio,
   type UserNamespaceSpec,
@@ -209,6 +210,14 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
   mkdirSync(ctx.runDir, { recursive: true, mode: 0o700 });
   sweepDeadRunDirs(ctx.runDir);
   const scratchDir = mkdtempSync(join(ctx.runDir, `run-${process.pid}-`));
+  // With explicit id maps (bud --userns-uid-map) the namespace's root is an unprivileged host
+  // id: the generated /etc files must be reachable for it to mount them.
+  if (typeof ctx.userNamespace === 'object') {
+    const root = (m: IdMapping[]) => m.find((r) => r.containerId === 0)?.hostId;
+    const uid = root(ctx.userNamespace.uidMappings);
+    const gid = root(ctx.userNamespace.gidMappings);
+    if (uid !== undefined && gid !== undefined) chownSync(scratchDir, uid, gid);
+  }
   try {
     const skip = new Set(userMounts.map((m) => m.target));
     if (opts.noHosts) skip.add('/etc/hosts');

@@ -1,0 +1,110 @@
+/**
+ * buildah's user namespace flags (`--userns`, `--userns-uid-map`, `--userns-gid-map`,
+ * `--userns-uid-map-user`, `--userns-gid-map-group`) turned into the id maps RUN steps use.
+ */
+import { userInfo } from 'node:os';
+import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
+import type { IdMapping } from '../native/index.js';
+import type { IdMaps } from '../builder/run/id-shift.js';
+import { readSubIdRanges } from '../builder/run/user-namespace.js';
+
+/** The flags as yargs gives them. */
+export interface UsernsFlags {
+  userns?: string;
+  uidMaps: string[];
+  gidMaps: string[];
+  uidMapUser?: string;
+  gidMapGroup?: string;
+}
+
+/** Where sub-id ranges are read (tests point these elsewhere). */
+export interface UsernsSetup {
+  isRoot?: boolean;
+  subuidFile?: string;
+  subgidFile?: string;
+}
+
+/** The full range of ids, mapped onto itself: buildah's `--userns=container` without maps as root. */
+const IDENTITY: IdMapping[] = [{ containerId: 0, hostId: 0, size: 4294967295 }];
+
+/**
+ * Parses `CONTAINER:HOST:SIZE[,…]` triples (the flag may also be repeated).
+ * @throws InvalidArgumentError naming the flag and value.
+ */
+export function parseIdMap(flag: string, values: readonly string[]): IdMapping[] {
+  const out: IdMapping[] = [];
+  for (const value of values) {
+    for (const triple of value.split(',').filter((t) => t !== '')) {
+      const parts = triple.split(':');
+      const nums = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
+      if (parts.length !== 3 || nums.some((n) => !Number.isSafeInteger(n)) || nums[2] === 0) {
+        throw new InvalidArgumentError(`parse ${flag} ${JSON.stringify(value)}: want containerID:hostID:length with a length above 0`);
+      }
+      out.push({ containerId: nums[0]!, hostId: nums[1]!, size: nums[2]! });
+    }
+  }
+  checkMap(flag, out);
+  return out;
+}
+
+/** Ranges must not overlap on either side, ids must fit in 32 bits, and root must be mapped. */
+function checkMap(flag: string, maps: readonly IdMapping[]): void {
+  const overlaps = (key: 'containerId' | 'hostId') => {
+    const sorted = [...maps].sort((a, b) => a[key] - b[key]);
+    return sorted.some((m, i) => i > 0 && sorted[i - 1]![key] + sorted[i - 1]!.size > m[key]);
+  };
+  if (maps.some((m) => m.containerId + m.size > 4294967295 || m.hostId + m.size > 4294967295)) {
+    throw new InvalidArgumentError(`parse ${flag}: a range goes past id 4294967294`);
+  }
+  if (overlaps('containerId')) throw new InvalidArgumentError(`parse ${flag}: container id ranges overlap`);
+  if (overlaps('hostId')) throw new InvalidArgumentError(`parse ${flag}: host id ranges overlap`);
+  if (!maps.some((m) => m.containerId === 0)) throw new InvalidArgumentError(`parse ${flag}: container id 0 (root) must be mapped`);
+}
+
+/** Container ids from 0 onto the ranges /etc/subuid (or /etc/subgid) gives `name`. */
+function subIdMap(flag: string, file: string, name: string): IdMapping[] {
+  let uid = -1;
+  try {
+    if (userInfo().username === name) uid = userInfo().uid;
+  } catch {
+    /* no passwd entry: match by name only */
+  }
+  const ranges = readSubIdRanges(file, { name, uid });
+  if (ranges.length === 0) throw new InvalidArgumentError(`parse ${flag} ${name}: no range for ${name} in ${file}`);
+  const out: IdMapping[] = [];
+  let next = 0;
+  for (const r of ranges) {
+    out.push({ containerId: next, hostId: r.start, size: r.count });
+    next += r.count;
+  }
+  checkMap(flag, out);
+  return out;
+}
+
+/**
+ * The id maps for RUN steps, or undefined for the host's user namespace (`--userns=host`, the
+ * default). As buildah: a uid map without a gid map (or the reverse) serves for both; a
+ * `--userns-uid-map-user` without a group takes the same name's /etc/subgid ranges; maps imply
+ * `--userns=container`; `--userns=container` without maps maps every id onto itself.
+ * @throws InvalidArgumentError for malformed maps or maps with `--userns=host`;
+ *   NotImplementedError for `ns:PATH`, `auto`, a namespace path, and maps as a non-root user.
+ */
+export function resolveUsernsFlags(f: UsernsFlags, setup: UsernsSetup = {}): IdMaps | undefined {
+  const mode = f.userns ?? '';
+  const anyMap = f.uidMaps.length > 0 || f.gidMaps.length > 0 || f.uidMapUser !== undefined || f.gidMapGroup !== undefined;
+  if (mode === 'host' || (mode === '' && !anyMap)) {
+    if (anyMap) throw new InvalidArgumentError('parse --userns host: id maps (--userns-uid-map, …) need --userns=container');
+    return undefined;
+  }
+  if (mode !== 'container' && mode !== '') throw new NotImplementedError(`trowel bud --userns=${mode} (only host and container are supported)`);
+  if (!(setup.isRoot ?? (process.geteuid?.() ?? 0) === 0)) throw new NotImplementedError('trowel bud --userns=container as a non-root user');
+  const subuid = setup.subuidFile ?? '/etc/subuid';
+  const subgid = setup.subgidFile ?? '/etc/subgid';
+  let uids = f.uidMaps.length > 0 ? parseIdMap('--userns-uid-map', f.uidMaps) : f.uidMapUser !== undefined ? subIdMap('--userns-uid-map-user', subuid, f.uidMapUser) : undefined;
+  let gids = f.gidMaps.length > 0 ? parseIdMap('--userns-gid-map', f.gidMaps)
+    : f.gidMapGroup !== undefined ? subIdMap('--userns-gid-map-group', subgid, f.gidMapGroup)
+    : f.uidMapUser !== undefined && f.uidMaps.length === 0 ? subIdMap('--userns-uid-map-user', subgid, f.uidMapUser) : undefined;
+  uids ??= gids;
+  gids ??= uids;
+  return { uidMappings: uids ?? IDENTITY, gidMappings: gids ?? IDENTITY };
+}

@@ -95,8 +95,11 @@ export function lowerStackView(lowerDirs: readonly string[]): TreeView {
       out.push(p);
       if (isOpaqueDir(p)) break;
     }
-    // Only the current path's directories are needed again (a depth-first walk).
-    if (layersOf.size > 4096) layersOf.clear(), layersOf.set('', [...lowerDirs]);
+    // A depth-first walk needs only the current path's entries again: bound the memo.
+    if (layersOf.size > 4096) {
+      layersOf.clear();
+      layersOf.set('', [...lowerDirs]);
+    }
     layersOf.set(rel, out);
     return out;
   };

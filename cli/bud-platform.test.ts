@@ -167,7 +167,7 @@ test('--jobs 2 builds platforms at once, --jobs 1 one after the other; the list 
   const dir = context('parallel', {
     Containerfile: [
       'FROM --platform=$BUILDPLATFORM busybox AS timing',
-      'RUN cut -d" " -f1 /proc/uptime > /start && sleep 1 && cut -d" " -f1 /proc/uptime > /end',
+      'RUN cut -d" " -f1 /proc/uptime > /start && sleep 2 && cut -d" " -f1 /proc/uptime > /end',
       'FROM scratch',
       'ARG TARGETARCH',
       'COPY --from=timing /start /end /',

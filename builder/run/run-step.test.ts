@@ -53,6 +53,14 @@ test('defaults: root, hostname from the id, config env and workdir, HOME, genera
   assert.equal(readdirSync(ctx.runDir), [], 'per-run files removed');
 });
 
+test('HOSTNAME is the hostname unless the config or --env set it, as buildah', async () => {
+  const t = container({ Env: ['PATH=/bin'] });
+  assert.is((await capture(t, { argv: ['sh', '-c', 'echo $HOSTNAME'] })).out, `${t.id.slice(0, 12)}\n`);
+  assert.is((await capture(t, { argv: ['sh', '-c', 'echo $HOSTNAME'], hostname: 'named' })).out, 'named\n');
+  assert.is((await capture(t, { argv: ['sh', '-c', 'echo $HOSTNAME'], env: ['HOSTNAME=mine'] })).out, 'mine\n');
+  assert.is((await capture(container({ Env: ['HOSTNAME=cfg'] }), { argv: ['sh', '-c', 'echo $HOSTNAME'] })).out, 'cfg\n');
+});
+
 test('--user by name from the container, with its groups and home', async () => {
   const { out } = await capture(container(), { argv: ['sh', '-c', 'id; echo $HOME'], user: 'tester' });
   assert.is(out, 'uid=1000(tester) gid=1000(tester) groups=1001(extra)\n/home/tester\n');

@@ -207,6 +207,8 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
   const rlimits = (opts.ulimits ?? []).map(parseUlimit);
   const caps = capabilityNumbers(effectiveCapabilities(opts.capAdd, opts.capDrop));
   const env = buildEnv(target.config, opts.env, user.home, opts.tty ?? false);
+  // As buildah: the command learns its hostname from HOSTNAME unless the config or --env set it.
+  if (!env.some((e) => e.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${hostname}`);
   mkdirSync(ctx.runDir, { recursive: true, mode: 0o700 });
   sweepDeadRunDirs(ctx.runDir);
   const scratchDir = mkdtempSync(join(ctx.runDir, `run-${process.pid}-`));

@@ -118,6 +118,18 @@ test('a uid map alone serves for gids too; --userns-uid-map-user takes /etc/subu
   assert.match(sub.stderr, new RegExp(`^\\s+0\\s+${user.subuid.start}\\s+${user.subuid.count}\\n\\s+0\\s+${user.subgid.start}\\s+${user.subgid.count}$`, 'm'));
 });
 
+test('with --layers the id maps are part of a RUN\'s cache key', () => {
+  const dir = context('layers', { Containerfile: 'FROM busybox\nRUN cat /proc/self/uid_map > /map\n' });
+  const build = (flags: string[]) => {
+    const r = t.run(['bud', '--layers', ...flags, dir]);
+    assert.is(r.code, 0, r.stderr);
+    return r.stdout;
+  };
+  build([]);
+  assert.not.match(build(MAP), /Using cache/, 'a RUN in another namespace is not reused');
+  assert.match(build(MAP), /Using cache/);
+});
+
 test('userns values and maps trowel cannot use are refused in one line', () => {
   const dir = context('refused', { Containerfile: 'FROM busybox\nRUN true\n' });
   const cases: [string[], RegExp][] = [

@@ -242,7 +242,7 @@ export async function runStage(session: BuildSession, index: number, position: n
       inputs = await stepInputs(services, step, { keyOnly: o.layers });
       let historyText = createdBy(instruction, argsInScope, inputs.token);
       if (o.layers) {
-        const key = stepKey(parentKey, step, [...inputs.digests, ...(step.kind === 'run' ? vars.runEnv() : []), ...(last && isFinal ? finalFlagInputs(o) : [])]);
+        const key = stepKey(parentKey, step, [...inputs.digests, ...(step.kind === 'run' ? [...vars.runEnv(), ...runNamespaceInputs(o)] : []), ...(last && isFinal ? finalFlagInputs(o) : [])]);
         parentKey = key;
         const hit = o.noCache ? undefined : session.cache?.lookup(key);
         if (hit) {
@@ -338,6 +338,11 @@ export async function runStage(session: BuildSession, index: number, position: n
   if (!isFinal) session.intermediateImages.add(image.id);
   else progress.produced(image.id);
   return { imageId: image.id };
+}
+
+/** A RUN's key also covers the user namespace it runs in (what it sees and writes may differ). */
+function runNamespaceInputs(o: ResolvedBuildOptions): string[] {
+  return o.userns ? [`userns:${JSON.stringify([o.userns.uidMappings, o.userns.gidMappings])}`] : [];
 }
 
 /** What the final step's key must also cover: the command-line config edits. */

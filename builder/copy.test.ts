@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { copyIntoRoot, CopySourceError } from './copy.js';
 
@@ -103,6 +104,16 @@ test('--parents makes parent directories with the source directory\'s mode and t
   assert.is(lstatSync(join(root, 'p/src/keep')).mode & 0o7777, 0o750);
   assert.is(lstatSync(join(root, 'p/src/keep')).uid, 1234);
   assert.is(lstatSync(join(root, 'p/src/keep/c.log')).gid, 4321);
+});
+
+test('ADD --parents unpacks an archive in its kept parent directory', async () => {
+  mkdirSync(join(base, 'payload'));
+  writeFileSync(join(base, 'payload/inside.txt'), 'in');
+  const r = spawnSync('tar', ['-cf', join(context, 'src/keep/p.tar'), '-C', join(base, 'payload'), 'inside.txt']);
+  assert.is(r.status, 0);
+  await copyIntoRoot(root, { sources: ['src/keep/*.tar'], dest: '/a/', contextDir: context, confineToContext: true, owner, parents: true, extractArchives: true });
+  assert.is(readFileSync(join(root, 'a/src/keep/inside.txt'), 'utf8'), 'in');
+  assert.not.ok(existsSync(join(root, 'a/src/keep/p.tar')));
 });
 
 test('--parents reports a missing source and a glob matching nothing', async () => {

@@ -107,11 +107,14 @@ test('RUN runs as mapped root; its files are host ids on disk while it runs and 
   assert.equal(readdirSync(tmpdir()).filter((n) => n.startsWith('trowel-userns-')), [], 'the mount area is removed');
 });
 
-test('a uid map alone serves for gids too; --userns-uid-map-user takes /etc/subuid ranges', () => {
+test('a uid map alone serves for gids too; no map is the identity; --userns-uid-map-user takes /etc/subuid ranges', () => {
   const dir = context('maps', { Containerfile: 'FROM busybox\nRUN cat /proc/self/uid_map /proc/self/gid_map >&2\n' });
   const one = t.run(['bud', '--userns-uid-map', '0:300000:65536', dir]);
   assert.is(one.code, 0, one.stderr);
   assert.match(one.stderr, /^\s+0\s+300000\s+65536\n\s+0\s+300000\s+65536$/m);
+  const identity = t.run(['bud', '--userns=container', dir]);
+  assert.is(identity.code, 0, identity.stderr);
+  assert.match(identity.stderr, /^\s+0\s+0\s+4294967295\n\s+0\s+0\s+4294967295$/m, 'container without maps: every id onto itself, as buildah as root');
   const user = ensureRootlessUser();
   const sub = t.run(['bud', '--userns=container', '--userns-uid-map-user', user.name, dir]);
   assert.is(sub.code, 0, sub.stderr);

@@ -159,6 +159,31 @@ test('a local list stands for its image for the platform when resolved (from, FR
   }
 });
 
+test('replacePlatform: an image for a platform already listed takes that entry\'s place', async () => {
+  await createManifestList(store, 'multi');
+  const amd = await image('app-amd64', 'amd64');
+  const arm = await image('app-arm64', 'arm64');
+  const s390 = await image('app-s390x', 's390x');
+  await addToManifestList(store, 'multi', 'app-amd64');
+  await addToManifestList(store, 'multi', 'app-arm64');
+  await addToManifestList(store, 'multi', 'app-s390x');
+  // Without the option a second amd64 image is simply added.
+  const amd2 = await image('app-amd64-v2', 'amd64');
+  assert.is.not(amd2, amd);
+  const digests = () => readManifestList(store, findManifestList(store, 'multi')).manifests.map((m) => m.digest);
+  const { list: added } = await addToManifestList(store, 'multi', 'app-amd64-v2');
+  assert.equal(digests(), [amd, arm, s390, amd2]);
+  assert.is(added.kind, 'index');
+  // With it, the newest amd64 image replaces both amd64 entries, in the place of the first.
+  const amd3 = await image('app-amd64-v3', 'amd64');
+  await addToManifestList(store, 'multi', 'app-amd64-v3', { replacePlatform: true });
+  assert.equal(digests(), [amd3, arm, s390]);
+  // A variant is a different platform: added beside, not in place of.
+  const armV7 = await image('app-arm', 'arm');
+  await addToManifestList(store, 'multi', 'app-arm', { replacePlatform: true, variant: 'v7' });
+  assert.equal(digests(), [amd3, arm, s390, armV7]);
+});
+
 test('create refuses a name an image has, and amend reuses an existing list', async () => {
   await image('localhost/a', 'arm64');
   try {

@@ -217,6 +217,11 @@ async function remoteEntries(store: Store, ref: string, all: boolean, access: Do
 export interface AddOptions extends EntryOverrides {
   /** Add every image of a list being added (`--all`). */
   all?: boolean;
+  /**
+   * An entry for the very same platform (os, architecture, variant) is replaced in place, and
+   * any further ones removed, instead of adding a second image for it (`bud --manifest`'s rebuilds).
+   */
+  replacePlatform?: boolean;
   /** Registry access for `docker://` (and not-local) images. */
   access?: DockerTransportOptions;
 }
@@ -247,11 +252,15 @@ export async function addToManifestList(store: Store, listName: string, image: s
   }
   if (entries.length === 0) throw new ManifestListError(`add ${image} to manifest list ${listName}: it holds no images`);
   for (const e of entries) applyOverrides(e, opts);
+  const samePlatform = (m: ListEntry, e: ListEntry) => !!m.platform && !!e.platform && m.platform.os === e.platform.os
+    && m.platform.architecture === e.platform.architecture && (m.platform.variant ?? '') === (e.platform.variant ?? '');
   const { list } = await editList(store, listName, (index, rec) => {
     for (const e of entries) {
-      const at = index.manifests.findIndex((m) => m.digest === e.digest);
+      let at = index.manifests.findIndex((m) => m.digest === e.digest);
+      if (at < 0 && opts.replacePlatform) at = index.manifests.findIndex((m) => samePlatform(m, e));
       if (at >= 0) index.manifests[at] = e;
       else index.manifests.push(e);
+      if (opts.replacePlatform) index.manifests = index.manifests.filter((m) => m === e || !samePlatform(m, e));
     }
     // Written under the store lock too, so concurrent adds keep every origin.
     if (source) {

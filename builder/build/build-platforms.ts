@@ -12,9 +12,7 @@ import { normalizeImageName } from '../../storage/lookup.js';
 import { formatPlatform, hostPlatform, type Platform } from '../../oci/platform.js';
 import { InvalidArgumentError } from '../../oci/error.js';
 import { buildStageGraph, parseContainerfile } from '../../parser/index.js';
-import {
-  addToManifestList, createManifestList, findManifestList, ManifestListError, readManifestList, removeFromManifestList,
-} from '../manifest-list.js';
+import { addToManifestList, createManifestList, findManifestList, ManifestListError } from '../manifest-list.js';
 import { basePlatforms } from './base-platforms.js';
 import { build } from './build.js';
 import { loadBuildInputs } from './build-context.js';
@@ -71,18 +69,6 @@ async function allBasePlatforms(store: Store, input: PlatformsBuildOptions): Pro
   const parsed = parseContainerfile(inputs.text, { filename: inputs.filename });
   const graph = buildStageGraph(parsed, { ...(o.target !== undefined ? { target: o.target } : {}), buildArgs: o.buildArgs, platforms: { build: hostPlatform() } });
   return basePlatforms(store, graph, o.registryAccess);
-}
-
-/** Adds `image` to the list, replacing entries for the very same platform (a rebuild's). */
-async function addReplacingPlatform(store: Store, listName: string, image: PlatformImage): Promise<void> {
-  const record = store.images().find((i) => i.id === image.imageId);
-  const { list } = await addToManifestList(store, listName, image.imageId);
-  const added = readManifestList(store, list).manifests.find((m) => m.digest === record?.digest);
-  if (!added?.platform) return;
-  const same = formatPlatform(added.platform);
-  for (const m of readManifestList(store, list).manifests) {
-    if (m.digest !== added.digest && m.platform && formatPlatform(m.platform) === same) await removeFromManifestList(store, listName, m.digest);
-  }
 }
 
 /**
@@ -147,7 +133,8 @@ export async function buildPlatforms(store: Store, input: PlatformsBuildOptions)
   const built = images.filter((i): i is PlatformImage => i !== undefined);
   if (manifest === undefined) return { images: built };
   await createManifestList(store, manifest, { amend: true });
-  for (const image of built) await addReplacingPlatform(store, manifest, image);
+  // A rebuild's image takes the place of the entry for its platform (buildah 1.28 would add a second one).
+  for (const image of built) await addToManifestList(store, manifest, image.imageId, { replacePlatform: true });
   const list = findManifestList(store, manifest);
   return { images: built, manifestList: { id: list.id, name: list.names[0] ?? manifest } };
 }

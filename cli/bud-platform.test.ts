@@ -236,6 +236,15 @@ test('FROM a registry index picks each platform\'s image; --all-platforms takes 
     const r = t.run(['bud', '--platform', `linux/${arch}`, '--manifest', 'base:multi', dir]);
     assert.is(r.code, 0, r.stderr);
   }
+  // A local list as the base: each platform's build takes that platform's child.
+  const onLocal = context('on-local-list', { 'app.txt': 'app\n', Containerfile: 'FROM base:multi\nCOPY app.txt /app.txt\n' });
+  const local = await trowel(['bud', '--pull=never', '--all-platforms', '--manifest', 'app:on-local-list', onLocal]);
+  assert.is(local.code, 0, local.stderr);
+  const [localArm, localAmd] = ids(local);
+  assert.is(readFromImage(t, localArm!, 'arch.txt'), 'arm64\n');
+  assert.is(readFromImage(t, localAmd!, 'arch.txt'), 'amd64\n');
+  assert.equal(listEntries('app:on-local-list').map((e) => e.platform.architecture), ['arm64', 'amd64']);
+
   const pushed = await trowel(['manifest', 'push', '--all', '--tls-verify=false', 'base:multi', `docker://${reg.host}/base/multi:1`]);
   assert.is(pushed.code, 0, pushed.stderr);
 

@@ -74,9 +74,10 @@ async function allBasePlatforms(store: Store, input: PlatformsBuildOptions): Pro
 /**
  * Builds for each platform (see the module comment) and, with `manifest`, adds the images to
  * that list. Progress lines get a `[os/arch] ` prefix when there is more than one platform.
- * @throws InvalidArgumentError for several platforms with `singleImageFlag`; whatever `build()` throws for the platform that failed (earlier platforms' images
- *   stay, as in buildah); InvalidArgumentError from `--all-platforms` with nothing to take
- *   platforms from; ManifestListError when `manifest` names an image.
+ * @throws whatever `build()` throws for the first platform that failed (images already built
+ *   stay, as in buildah; no list is written); InvalidArgumentError for several platforms with
+ *   `singleImageFlag`, for `manifest` also given as a tag, or from `allPlatforms` with nothing to
+ *   take platforms from; ManifestListError when `manifest` names an image.
  */
 export async function buildPlatforms(store: Store, input: PlatformsBuildOptions): Promise<PlatformsBuildResult> {
   const { platforms: asked = [], allPlatforms = false, manifest, onImage, singleImageFlag, platformJobs = 1, ...common } = input;

@@ -140,6 +140,8 @@ export class SshForwarding {
     const record: { child: ChildProcess; agentPid?: number } = { child };
     this.started.push(record);
     let failed: string | undefined;
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += String(d)));
     child.on('error', (e) => (failed = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'ssh-agent not found (install openssh-client)' : e.message));
     child.stdout!.once('data', (d: Buffer) => {
       const pid = Number(String(d).trim());
@@ -147,7 +149,7 @@ export class SshForwarding {
     });
     // The agent's pid is known before any key is added, so stop() can always end it.
     if (!(await waitUntil(() => existsSync(sock) && record.agentPid !== undefined, () => failed === undefined && child.exitCode === null, 5000))) {
-      throw new SshAgentError(`start ssh agent for --ssh ${id}: ${failed ?? 'its socket did not appear'}`);
+      throw new SshAgentError(`start ssh agent for --ssh ${id}: ${failed ?? (stderr.trim().split('\n')[0] || 'its socket did not appear')}`);
     }
     for (const key of keys) {
       const r = spawnSync('ssh-add', ['-q', key], {

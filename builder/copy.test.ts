@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -144,6 +144,40 @@ test('symlink escape: --parents does not follow an image symlink in a kept paren
   await copyIntoRoot(root, { sources: ['src/a.txt'], dest: '/p/', contextDir: context, confineToContext: true, owner, parents: true });
   assert.not.ok(existsSync(join(outside, 'a.txt')));
   assert.is(readFileSync(join(root, outside.slice(1), 'a.txt'), 'utf8'), 'a');
+});
+
+test('symlink escape: a link planted at a file target in the root is replaced, not written through', async () => {
+  mkdirSync(join(root, 'app'));
+  symlinkSync(join(base, 'secret'), join(root, 'app/a.txt'));
+  await copyIntoRoot(root, { sources: ['src'], dest: '/app/', contextDir: context, confineToContext: true, owner });
+  assert.is(readFileSync(join(base, 'secret'), 'utf8'), 'outside');
+  assert.ok(lstatSync(join(root, 'app/a.txt')).isFile());
+  assert.is(readFileSync(join(root, 'app/a.txt'), 'utf8'), 'a');
+});
+
+test('a copied file replaces a directory at its target and keeps mode bits, times and content', async () => {
+  mkdirSync(join(root, 'app/a.txt/inner'), { recursive: true });
+  const big = Buffer.alloc(3 * (1 << 20) + 123, 7);
+  writeFileSync(join(context, 'src/big.bin'), big);
+  chmodSync(join(context, 'src/a.txt'), 0o4751);
+  utimesSync(join(context, 'src/a.txt'), 1_000_000, 1_234_567);
+  await copyIntoRoot(root, { sources: ['src'], dest: '/app/', contextDir: context, confineToContext: true, owner });
+  const st = lstatSync(join(root, 'app/a.txt'));
+  assert.ok(st.isFile());
+  assert.is((st.mode & 0o7777).toString(8), '4751');
+  assert.is(st.mtimeMs, 1_234_567_000);
+  assert.ok(readFileSync(join(root, 'app/big.bin')).equals(big));
+});
+
+test('--chmod and --chown apply to copied files, setuid bits surviving the chown', async () => {
+  if (process.getuid?.() !== 0) return;
+  chmodSync(join(context, 'src/a.txt'), 0o644);
+  await copyIntoRoot(root, { sources: ['src/a.txt'], dest: '/x/', contextDir: context, confineToContext: true, owner: { uid: 1234, gid: 5678 }, chmod: 0o6755 });
+  const st = lstatSync(join(root, 'x/a.txt'));
+  assert.equal([st.uid, st.gid, (st.mode & 0o7777).toString(8)], [1234, 5678, '6755']);
+  await copyIntoRoot(root, { sources: ['src'], dest: '/y/', contextDir: context, confineToContext: true, owner: { uid: 1234, gid: 5678 }, chmod: 0o2750 });
+  const inDir = lstatSync(join(root, 'y/b.log'));
+  assert.equal([inDir.uid, inDir.gid, (inDir.mode & 0o7777).toString(8)], [1234, 5678, '2750']);
 });
 
 test.run();

@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostPlatform } from '../../oci/platform.js';
-import { assertCanRun, EmulatorMissingError, findEmulator, runsNatively } from './emulation.js';
+import { assertCanRun, emulatorWarning, EmulatorMissingError, findEmulator, findEmulatorHandler, runsNatively } from './emulation.js';
 
 // A directory laid out like /proc/sys/fs/binfmt_misc, with handlers as the kernel shows them.
 let dir = '';
-const handler = (enabled: boolean, interpreter: string) =>
-  `${enabled ? 'enabled' : 'disabled'}\ninterpreter ${interpreter}\nflags: OCF\noffset 0\nmagic 7f454c46\nmask ffffffff\n`;
+const handler = (enabled: boolean, interpreter: string, flags = 'OCF') =>
+  `${enabled ? 'enabled' : 'disabled'}\ninterpreter ${interpreter}\nflags: ${flags}\noffset 0\nmagic 7f454c46\nmask ffffffff\n`;
 
 test.before(() => {
   dir = mkdtempSync(join(tmpdir(), 'trowel-binfmt-'));
@@ -17,7 +17,7 @@ test.before(() => {
   writeFileSync(join(dir, 'register'), '');
   writeFileSync(join(dir, 'qemu-aarch64'), handler(true, '/usr/libexec/qemu-binfmt/aarch64-binfmt-P'));
   writeFileSync(join(dir, 'qemu-s390x'), handler(false, '/usr/bin/qemu-s390x-static'));
-  writeFileSync(join(dir, 'riscv'), handler(true, '/usr/bin/qemu-riscv64-static'));
+  writeFileSync(join(dir, 'riscv'), handler(true, '/usr/bin/qemu-riscv64-static', ''));
   writeFileSync(join(dir, 'python3.11'), handler(true, '/usr/bin/python3.11'));
 });
 
@@ -29,6 +29,16 @@ test('a handler counts when enabled and named, or interpreted, qemu-<arch>', () 
   assert.is(findEmulator({ os: 'linux', architecture: 's390x' }, dir), undefined, 'disabled');
   assert.is(findEmulator({ os: 'linux', architecture: 'ppc64le' }, dir), undefined, 'none registered');
   assert.is(findEmulator({ os: 'linux', architecture: 'arm64' }, join(dir, 'not-mounted')), undefined);
+});
+
+test('the F flag is read: without it, a warning names the interpreter the image would need', () => {
+  assert.equal(findEmulatorHandler({ os: 'linux', architecture: 'arm64' }, dir), { name: 'qemu-aarch64', interpreter: '/usr/libexec/qemu-binfmt/aarch64-binfmt-P', fixBinary: true });
+  const riscv = { os: 'linux', architecture: 'riscv64' };
+  const h = findEmulatorHandler(riscv, dir);
+  assert.is(h?.fixBinary, false);
+  assert.match(emulatorWarning(riscv, h) ?? '', /^RUN for linux\/riscv64: the binfmt_misc handler riscv has no F \(fix-binary\) flag, so its interpreter \/usr\/bin\/qemu-riscv64-static must exist/);
+  assert.is(emulatorWarning(riscv, undefined), undefined, 'native: nothing to say');
+  assert.is(emulatorWarning({ os: 'linux', architecture: 'arm64' }, findEmulatorHandler({ os: 'linux', architecture: 'arm64' }, dir)), undefined);
 });
 
 test('the host runs its own platform (and 386 on amd64, arm on arm64) without emulation', () => {

@@ -45,12 +45,29 @@ export function runsNatively(p: Platform, host: Platform = hostPlatform()): bool
   return p.architecture === host.architecture || (NATIVE_ALSO[host.architecture] ?? []).includes(p.architecture);
 }
 
+/** A registered binfmt_misc handler. */
+export interface EmulatorHandler {
+  /** Its entry's name in binfmt_misc (`qemu-aarch64`). */
+  name: string;
+  interpreter?: string;
+  /**
+   * The F (fix-binary) flag: the kernel opened the interpreter at registration, so it works
+   * inside a container's root too. Without it the interpreter is looked up in the container.
+   */
+  fixBinary: boolean;
+}
+
 /**
  * The name of an enabled binfmt_misc handler for `p`'s architecture in `dir`, if any: an entry
  * whose name or interpreter is `qemu-<arch>` (optionally with a suffix such as `-static`),
  * as qemu-user-static and tonistiigi/binfmt register them.
  */
 export function findEmulator(p: Platform, dir = BINFMT_MISC_DIR): string | undefined {
+  return findEmulatorHandler(p, dir)?.name;
+}
+
+/** Like {@link findEmulator}, with the handler's interpreter and flags. */
+export function findEmulatorHandler(p: Platform, dir = BINFMT_MISC_DIR): EmulatorHandler | undefined {
   const qemu = `qemu-${QEMU_NAMES[p.architecture] ?? p.architecture}`;
   const matches = (name: string) => name === qemu || name.startsWith(`${qemu}-`);
   let entries: string[];
@@ -70,17 +87,32 @@ export function findEmulator(p: Platform, dir = BINFMT_MISC_DIR): string | undef
     const lines = text.split('\n');
     if (lines[0]?.trim() !== 'enabled') continue;
     const interpreter = lines.find((l) => l.startsWith('interpreter '))?.slice('interpreter '.length).trim();
-    if (matches(name) || (interpreter !== undefined && matches(basename(interpreter)))) return name;
+    if (matches(name) || (interpreter !== undefined && matches(basename(interpreter)))) {
+      const flags = lines.find((l) => l.startsWith('flags:'))?.slice('flags:'.length).trim() ?? '';
+      return { name, ...(interpreter !== undefined ? { interpreter } : {}), fixBinary: flags.includes('F') };
+    }
   }
   return undefined;
 }
 
 /**
- * Throws EmulatorMissingError unless `p`'s programs can run here (natively or emulated).
- * A platform with no architecture recorded is taken as runnable: there is nothing to check.
+ * Throws EmulatorMissingError unless `p`'s programs can run here; returns the handler that will
+ * run them, or `undefined` when they run natively. A platform with no architecture recorded is
+ * taken as runnable: there is nothing to check.
  */
-export function assertCanRun(p: Platform, dir = BINFMT_MISC_DIR): void {
-  if (!p.architecture || !p.os || runsNatively(p)) return;
-  if (p.os === hostPlatform().os && findEmulator(p, dir) !== undefined) return;
+export function assertCanRun(p: Platform, dir = BINFMT_MISC_DIR): EmulatorHandler | undefined {
+  if (!p.architecture || !p.os || runsNatively(p)) return undefined;
+  const handler = p.os === hostPlatform().os ? findEmulatorHandler(p, dir) : undefined;
+  if (handler) return handler;
   throw new EmulatorMissingError(p, dir);
+}
+
+/**
+ * The warning for a handler without the F flag (its interpreter must then be in the image at
+ * the same path, which images rarely have), or `undefined` when there is nothing to say.
+ */
+export function emulatorWarning(p: Platform, handler: EmulatorHandler | undefined): string | undefined {
+  if (!handler || handler.fixBinary) return undefined;
+  return `RUN for ${formatPlatform(p)}: the binfmt_misc handler ${handler.name} has no F (fix-binary) flag, `
+    + `so its interpreter ${handler.interpreter ?? '(unknown)'} must exist at that path inside the image; register it with F as qemu-user-static does`;
 }

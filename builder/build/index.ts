@@ -4,7 +4,9 @@
 export { build, type BuildResult } from './build.js';
 export { buildPlatforms, type PlatformsBuildOptions, type PlatformsBuildResult, type PlatformImage } from './build-platforms.js';
 export { targetPlatforms, parseTargetPlatform, type PlatformFlags } from './target-platform.js';
-export { assertCanRun, findEmulator, runsNatively, EmulatorMissingError, BINFMT_MISC_DIR } from './emulation.js';
+export {
+  assertCanRun, emulatorWarning, findEmulator, findEmulatorHandler, runsNatively, EmulatorMissingError, BINFMT_MISC_DIR, type EmulatorHandler,
+} from './emulation.js';
 export { basePlatforms } from './base-platforms.js';
 export { resolveBuildOptions, type BuildOptions, type ContainerfileInput, type PullPolicy, type ResolvedBuildOptions } from './options.js';
 export { BuildStepError, BuildCancelledError, BuildInputError, type StepLocation } from './errors.js';

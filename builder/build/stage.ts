@@ -25,7 +25,7 @@ import { DEFAULT_SHELL, type ConfigState } from './config-step.js';
 import { dispatchStep, stepInputs, type StepServices } from './dispatch.js';
 import { BuildCancelledError, BuildStepError } from './errors.js';
 import { createdBy } from './history.js';
-import { assertCanRun } from './emulation.js';
+import { assertCanRun, emulatorWarning } from './emulation.js';
 import type { ResolvedBuildOptions } from './options.js';
 import { StageProgress } from './progress.js';
 import type { ContentMemo } from './source-digest.js';
@@ -160,8 +160,13 @@ export async function runStage(session: BuildSession, index: number, position: n
     else delete state.config.variant;
   }
   // RUN needs the programs of the image it runs in to be runnable here (natively or emulated).
+  let warnedEmulator = false;
   const checkRunnable = (step: Instruction) => {
-    if (step.kind === 'run') assertCanRun(configPlatform(state.config));
+    if (step.kind !== 'run') return;
+    const runsOn = configPlatform(state.config);
+    const warning = emulatorWarning(runsOn, assertCanRun(runsOn));
+    if (warning && !warnedEmulator) o.warn(warning);
+    warnedEmulator ||= warning !== undefined;
   };
   // Like buildah (and Docker), a stage whose base sets no PATH gets the default one first.
   const env = (state.config.config ??= {}).Env ?? [];

@@ -17,17 +17,32 @@ export const DRIVERS: Record<string, string[]> = {
   'fuse-overlayfs': ['--storage-opt', 'overlay.mount_program=/usr/bin/fuse-overlayfs'],
 };
 
-function processesWith(marker: string): number[] {
+function processesWhere(match: (cmdline: string) => boolean): number[] {
   return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
     try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
+      return match(readFileSync(`/proc/${p}/cmdline`, 'utf8'));
     } catch {
       return false;
     }
   }).map(Number);
 }
 
-async function waitFor(cond: () => boolean, ms = 15000): Promise<boolean> {
+/** Pids whose command line contains `marker` (trowel's own, which names the command, included). */
+export function processesWith(marker: string): number[] {
+  return processesWhere((cmdline) => cmdline.includes(marker));
+}
+
+/**
+ * Pids running exactly `argv` (not trowel, whose command line also holds it after `--`): the
+ * container's command has started.
+ */
+export function processesRunning(argv: string[]): number[] {
+  const line = argv.join('\0') + '\0';
+  return processesWhere((cmdline) => cmdline === line);
+}
+
+/** Polls `cond` until it holds or `ms` pass; its last value. */
+export async function waitFor(cond: () => boolean, ms = 15000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (cond()) return true;
@@ -83,7 +98,7 @@ export function registerRunCases(root: string, expectUidMap: RegExp): void {
       const c = makeBusyboxContainer(root);
       const m = String(++marker);
       const child = trowelAsync(root, ['run', ...flags, c.name, '--', 'sleep', m]);
-      assert.ok(await waitFor(() => processesWith(`sleep\0${m}`).length > 0), 'command started');
+      assert.ok(await waitFor(() => processesRunning(['sleep', m]).length > 0), 'command started');
       child.kill('SIGKILL');
       assert.ok(await waitFor(() => processesWith(m).length === 0), `left: ${processesWith(m)}`);
       assert.not.match(readFileSync('/proc/self/mountinfo', 'utf8'), c.id);
@@ -94,7 +109,7 @@ export function registerRunCases(root: string, expectUidMap: RegExp): void {
       const m = String(++marker);
       // No pid namespace dies with the run here: the helper's init has to kill what is left.
       const child = trowelAsync(root, ['run', ...flags, '--pid=host', c.name, '--', 'sh', '-c', `sleep ${m} & setsid sh -c "sleep ${m} &"; sleep ${m}`]);
-      assert.ok(await waitFor(() => processesWith(`sleep\0${m}`).length >= 3), 'all three sleeps started');
+      assert.ok(await waitFor(() => processesRunning(['sleep', m]).length >= 3), 'all three sleeps started');
       child.kill('SIGKILL');
       assert.ok(await waitFor(() => processesWith(m).length === 0), `left: ${processesWith(m)}`);
       assert.not.match(readFileSync('/proc/self/mountinfo', 'utf8'), c.id);
@@ -105,7 +120,7 @@ export function registerRunCases(root: string, expectUidMap: RegExp): void {
       const m = String(++marker);
       const child = trowelAsync(root, ['run', ...flags, c.name, '--', 'sh', '-c', `sleep ${m} & sleep ${m}; wait`]);
       const closed = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
-      assert.ok(await waitFor(() => processesWith(`sleep\0${m}`).length >= 2), 'both sleeps started');
+      assert.ok(await waitFor(() => processesRunning(['sleep', m]).length >= 2), 'both sleeps started');
       child.kill('SIGTERM');
       assert.is(await closed, 143);
       assert.ok(await waitFor(() => processesWith(m).length === 0), `left: ${processesWith(m)}`);
@@ -148,7 +163,7 @@ export function registerRunCases(root: string, expectUidMap: RegExp): void {
       assert.equal(lines.slice(1, 4), ['pid', 'ipc', 'uts'].map((ns) => readlinkSync(`/proc/self/ns/${ns}`)));
       assert.equal(lines.slice(4), [hostname(), hostname(), 'sees-the-test-process']);
       assert.is(readFileSync(`/dev/shm/${shmName}`, 'utf8'), 'shared\n', "the host's /dev/shm");
-      assert.equal(processesWith(`sleep\0${m}`), [], 'background processes are stopped with the command');
+      assert.equal(processesRunning(['sleep', m]), [], 'background processes are stopped with the command');
       // The default stays private: other namespaces, pid 2 under the reaping init.
       const own = trowelSync(root, ['run', c.name, '--', 'sh', '-c', 'echo $$; readlink /proc/self/ns/pid; test -e /dev/shm/' + shmName + ' || echo own-shm']);
       assert.is(own.status, 0, own.stderr);

@@ -5,11 +5,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gunzipSync } from 'node:zlib';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listTar, type ListedEntry } from '../layers/test-fixtures.js';
-import { makeBusyboxContainer, trowelSync } from '../test/support/trowel-cli.js';
+import { makeBusyboxContainer, trowelAsync, trowelSync } from '../test/support/trowel-cli.js';
+import { processesRunning, processesWith, waitFor } from './run-cases.js';
 
 const VFS = ['--storage-driver', 'vfs'];
 
@@ -30,6 +31,18 @@ async function topLayer(root: string, image: string): Promise<{ entries: ListedE
   }
 }
 
+/**
+ * Whether the container's root is a vfs copy (its store layout: `merged` beside a stamp), so
+ * the cases prove the vfs driver was in use rather than overlay.
+ */
+function hasVfsRoot(root: string, name: string): boolean {
+  const list = JSON.parse(ok(root, ['containers', '--json'])) as Array<{ id: string; containername: string }>;
+  const id = list.find((c) => c.containername === name)?.id;
+  assert.ok(id, `container ${name} is listed`);
+  const dir = join(root, 'containers', id);
+  return existsSync(join(dir, 'merged.trowel-vfs-populated')) && readdirSync(join(dir, 'merged')).length > 0;
+}
+
 function ok(root: string, args: string[]): string {
   const r = trowelSync(root, args);
   assert.is(r.status, 0, `trowel ${args.join(' ')}: ${r.stderr}`);
@@ -47,6 +60,7 @@ export function registerVfsCommitCases(root: string): void {
     const base = await topLayer(root, 'localhost/vfs-base');
 
     ok(root, ['run', ...VFS, c, '--', 'sh', '-c', 'echo added > /data/added; echo more >> /data/mod; chmod 600 /data/perm; chown 1000:1000 /data/own; rm /data/gone; rm -r /data/dir']);
+    assert.ok(hasVfsRoot(root, c), 'the run made a vfs copy of the root');
     ok(root, ['commit', '-q', c, 'localhost/vfs-one']);
     const one = await topLayer(root, 'localhost/vfs-one');
     assert.is(one.layerCount, base.layerCount + 1);
@@ -71,11 +85,29 @@ export function registerVfsCommitCases(root: string): void {
     ok(root, ['rm', c, seen]);
   });
 
+  test('vfs: the mount targets of a killed run are not committed', async () => {
+    const b = makeBusyboxContainer(root);
+    ok(root, ['commit', '-q', '--rm', b.name, 'localhost/vfs-killed-base']);
+    const c = ok(root, ['from', '-q', 'localhost/vfs-killed-base']);
+    const m = String(4343000 + (process.getuid?.() ?? 0));
+    // The image has no /etc/hosts, /etc/hostname or /etc/resolv.conf: the run creates them as
+    // mount targets in the vfs root, and SIGKILL leaves them there.
+    const child = trowelAsync(root, ['run', ...VFS, c, '--', 'sleep', m]);
+    assert.ok(await waitFor(() => processesRunning(['sleep', m]).length > 0), 'command started');
+    child.kill('SIGKILL');
+    assert.ok(await waitFor(() => processesWith(m).length === 0), `left: ${processesWith(m)}`);
+    assert.ok(hasVfsRoot(root, c), 'the run made a vfs copy of the root');
+    ok(root, ['commit', '-q', c, 'localhost/vfs-killed']);
+    assert.equal((await topLayer(root, 'localhost/vfs-killed')).entries.map((e) => e.header.name), []);
+    ok(root, ['rm', c]);
+  });
+
   test('vfs: a commit with nothing changed adds an empty layer, as with overlay', async () => {
     const b = makeBusyboxContainer(root);
     ok(root, ['commit', '-q', '--rm', b.name, 'localhost/vfs-same-base']);
     const c = ok(root, ['from', '-q', 'localhost/vfs-same-base']);
     ok(root, ['run', ...VFS, c, '--', 'true']);
+    assert.ok(hasVfsRoot(root, c), 'the run made a vfs copy of the root');
     ok(root, ['commit', '-q', c, 'localhost/vfs-same']);
     assert.equal((await topLayer(root, 'localhost/vfs-same')).entries, []);
     ok(root, ['rm', c]);

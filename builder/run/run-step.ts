@@ -22,7 +22,7 @@ import { capabilityNumbers, effectiveCapabilities } from './capabilities.js';
 import { resolveContainerUser } from './container-user.js';
 import { etcFileMounts } from './etc-files.js';
 import { parseDevice, parseMount, parseVolume } from './mount-options.js';
-import { rootfsFor, withFuseFallback, type LayerStack, type StorageDriverConfig } from './storage-driver.js';
+import { isVfsRoot, rootfsFor, withFuseFallback, type LayerStack, type StorageDriverConfig } from './storage-driver.js';
 import { parseUlimit } from './ulimits.js';
 import { hostNamespacesOf } from './namespace-options.js';
 import { inUserNamespace, rootlessUserNamespace } from './user-namespace.js';
@@ -313,9 +313,10 @@ function mountTargetsOf(spec: HelperRunSpec): string[] {
 }
 
 /**
- * Tidies the upper dir after a run that was killed before it could remove the mount targets
- * it created (empty files and directories, or whiteouts, that no layer has). Call before
- * running or committing a container; does nothing when no run was interrupted.
+ * Tidies the upper dir (and a vfs root, which runs change in place) after a run that was
+ * killed before it could remove the mount targets it created (empty files and directories, or
+ * whiteouts, that no layer has). Call before running or committing a container; does nothing
+ * when no run was interrupted.
  */
 export function recoverKilledRun(layers: LayerStack): void {
   const marker = runMarkerPath(layers);
@@ -325,7 +326,12 @@ export function recoverKilledRun(layers: LayerStack): void {
   } catch {
     return;
   }
-  if (Array.isArray(targets)) tidyUpperDir(layers, targets.filter((t): t is string => typeof t === 'string'));
+  if (Array.isArray(targets)) {
+    const paths = targets.filter((t): t is string => typeof t === 'string');
+    tidyUpperDir(layers, paths);
+    // A vfs root is changed in place: the killed run's mount targets are in it, not in the upper dir.
+    if (isVfsRoot(layers.target)) tidyUpperDir({ ...layers, upperDir: layers.target }, paths);
+  }
   rmSync(marker, { force: true });
 }
 

@@ -2,11 +2,12 @@
  * buildah's user namespace flags (`--userns`, `--userns-uid-map`, `--userns-gid-map`,
  * `--userns-uid-map-user`, `--userns-gid-map-group`) turned into the id maps RUN steps use.
  */
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
 import type { IdMapping } from '../native/index.js';
 import type { IdMaps } from '../builder/run/id-shift.js';
-import { readSubIdRanges } from '../builder/run/user-namespace.js';
+import { readSubIdRanges, ROOTLESS_UID_ENV } from '../builder/run/user-namespace.js';
 
 /** The flags as yargs gives them. */
 export interface UsernsFlags {
@@ -17,15 +18,43 @@ export interface UsernsFlags {
   gidMapGroup?: string;
 }
 
-/** Where sub-id ranges are read (tests point these elsewhere). */
+/** Where ids are read from (tests point these elsewhere). */
 export interface UsernsSetup {
-  isRoot?: boolean;
   subuidFile?: string;
   subgidFile?: string;
+  /** The text of this process's /proc/self/uid_map and gid_map. */
+  ownUidMap?: string;
+  ownGidMap?: string;
+  /** Whether trowel runs rootless (default: it re-entered its user namespace). */
+  rootless?: boolean;
 }
 
-/** The full range of ids, mapped onto itself: buildah's `--userns=container` without maps as root. */
-const IDENTITY: IdMapping[] = [{ containerId: 0, hostId: 0, size: 4294967295 }];
+/**
+ * Every id this process's own namespace has, mapped onto itself: buildah's `--userns=container`
+ * without maps. As root that is all ids (`0 0 4294967295`); rootless, the user's id and its
+ * sub-ids as the rootless namespace numbers them (adjacent ranges merged).
+ */
+export function ownIdentity(mapText: string): IdMapping[] {
+  const ranges = mapText.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number))
+    .filter((f) => f.length === 3 && f.every((n) => Number.isSafeInteger(n)))
+    .map(([inside, , size]) => ({ start: inside!, size: size! }))
+    .sort((a, b) => a.start - b.start);
+  const out: IdMapping[] = [];
+  for (const r of ranges) {
+    const last = out[out.length - 1];
+    if (last && last.containerId + last.size === r.start) last.size += r.size;
+    else out.push({ containerId: r.start, hostId: r.start, size: r.size });
+  }
+  return out;
+}
+
+function readOwnMap(which: 'uid_map' | 'gid_map'): string {
+  try {
+    return readFileSync(`/proc/self/${which}`, 'utf8');
+  } catch {
+    return '0 0 4294967295';
+  }
+}
 
 /**
  * Parses `CONTAINER:HOST:SIZE[,…]` triples (the flag may also be repeated).
@@ -85,9 +114,12 @@ function subIdMap(flag: string, file: string, name: string): IdMapping[] {
  * The id maps for RUN steps, or undefined for the host's user namespace (`--userns=host`, the
  * default). As buildah: a uid map without a gid map (or the reverse) serves for both; a
  * `--userns-uid-map-user` without a group takes the same name's /etc/subgid ranges; maps imply
- * `--userns=container`; `--userns=container` without maps maps every id onto itself.
+ * `--userns=container`; `--userns=container` without maps maps every id onto itself
+ * ({@link ownIdentity}). Rootless, maps name ids of the rootless namespace (0 is the user,
+ * 1… its sub-ids): they must lie within it and leave its id 0 out, which the kernel will not
+ * map again; `container` without maps is then refused.
  * @throws InvalidArgumentError for malformed maps or maps with `--userns=host`;
- *   NotImplementedError for `ns:PATH`, `auto`, a namespace path, and maps as a non-root user.
+ *   NotImplementedError for `ns:PATH`, `auto`, a namespace path, and sub-id maps rootless.
  */
 export function resolveUsernsFlags(f: UsernsFlags, setup: UsernsSetup = {}): IdMaps | undefined {
   const mode = f.userns ?? '';
@@ -97,7 +129,11 @@ export function resolveUsernsFlags(f: UsernsFlags, setup: UsernsSetup = {}): IdM
     return undefined;
   }
   if (mode !== 'container' && mode !== '') throw new NotImplementedError(`trowel bud --userns=${mode} (only host and container are supported)`);
-  if (!(setup.isRoot ?? (process.geteuid?.() ?? 0) === 0)) throw new NotImplementedError('trowel bud --userns=container as a non-root user');
+  // /etc/subuid names host ids; a rootless trowel's namespace numbers ids its own way.
+  const rootless = setup.rootless ?? process.env[ROOTLESS_UID_ENV] !== undefined;
+  if ((f.uidMapUser !== undefined || f.gidMapGroup !== undefined) && rootless) {
+    throw new NotImplementedError('trowel bud --userns-uid-map-user/--userns-gid-map-group as a non-root user (give --userns-uid-map in the rootless namespace\'s ids)');
+  }
   const subuid = setup.subuidFile ?? '/etc/subuid';
   const subgid = setup.subgidFile ?? '/etc/subgid';
   let uids = f.uidMaps.length > 0 ? parseIdMap('--userns-uid-map', f.uidMaps) : f.uidMapUser !== undefined ? subIdMap('--userns-uid-map-user', subuid, f.uidMapUser) : undefined;
@@ -106,5 +142,13 @@ export function resolveUsernsFlags(f: UsernsFlags, setup: UsernsSetup = {}): IdM
     : f.uidMapUser !== undefined && f.uidMaps.length === 0 ? subIdMap('--userns-uid-map-user', subgid, f.uidMapUser) : undefined;
   uids ??= gids;
   gids ??= uids;
-  return { uidMappings: uids ?? IDENTITY, gidMappings: gids ?? IDENTITY };
+  if (rootless) {
+    // The kernel refuses to map a rootless namespace's id 0 (the user) into a nested one.
+    if (!uids) throw new NotImplementedError('trowel bud --userns=container without id maps as a non-root user (give --userns-uid-map/--userns-gid-map within the rootless namespace\'s ids 1…N)');
+    if ([...uids, ...gids!].some((m) => m.hostId === 0)) throw new InvalidArgumentError('parse --userns-uid-map/--userns-gid-map: as a non-root user, id 0 of the rootless namespace (your own id) cannot be mapped again; use ids from 1');
+  }
+  return {
+    uidMappings: uids ?? ownIdentity(setup.ownUidMap ?? readOwnMap('uid_map')),
+    gidMappings: gids ?? ownIdentity(setup.ownGidMap ?? readOwnMap('gid_map')),
+  };
 }

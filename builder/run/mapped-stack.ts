@@ -22,6 +22,7 @@ import { NotImplementedError, TrowelError } from '../../oci/error.js';
 import { isIdentity, mapId, shiftTree, type IdMaps } from './id-shift.js';
 import type { RunContext, RunTarget } from './run-step.js';
 import { mountLayers, unmountLayers } from './storage-driver.js';
+import { inUserNamespace } from './user-namespace.js';
 
 /** A lower layer could not be copied for the map. */
 export class IdMappedLayerError extends TrowelError {
@@ -140,7 +141,7 @@ export async function prepareMappedRun(storeRoot: string, target: RunTarget, ctx
     shifted = true;
     shiftTree(upperDir, maps, 'to-host');
     const layers = { lowerDirs, upperDir, workDir, target: merged };
-    await mountLayers(ctx.driver, layers, { userNamespace: false });
+    await mountLayers(ctx.driver, layers, { userNamespace: inUserNamespace() });
     mounted = true;
     return {
       target: { ...target, layers, mountedOnHost: true },

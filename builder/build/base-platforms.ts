@@ -1,8 +1,8 @@
 /**
  * `--all-platforms`: the platforms every base image of a build is available for, as buildah
- * works them out. Each FROM image (not scratch, not an earlier stage) is looked at — a local
- * manifest list or image, else the registry's index or manifest — and the build's platforms are
- * those all of them offer, in the order the first one lists them.
+ * works them out. Each FROM image (not scratch, not an earlier stage, not a stage with its own
+ * `--platform`) is looked at — a local manifest list, else the registry's index or manifest —
+ * and the build's platforms are those all of them offer, in the order the first one lists them.
  */
 import type { Readable } from 'node:stream';
 import type { Store } from '../../storage/store.js';
@@ -78,9 +78,11 @@ async function registryPlatforms(reference: string, access: DockerTransportOptio
  *   cannot be looked at.
  */
 export async function basePlatforms(store: Store, graph: StageGraph, access: DockerTransportOptions = {}): Promise<Platform[]> {
+  // A stage with its own FROM --platform (say $BUILDPLATFORM) is that platform whatever the
+  // target, so its base does not limit the targets.
   const references = [...new Set(graph.order.flatMap((i) => {
-    const base = graph.stages[i]!.base;
-    return base.kind === 'image' ? [base.reference] : [];
+    const { base, platform } = graph.stages[i]!;
+    return base.kind === 'image' && platform === undefined ? [base.reference] : [];
   }))];
   if (references.length === 0) throw new InvalidArgumentError('build image: --all-platforms needs a base image other than scratch to take the platforms from');
   let shared: Platform[] | undefined;

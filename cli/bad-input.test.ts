@@ -166,6 +166,8 @@ test('a container whose root was made by the vfs driver is committed with the ch
   const c = t.ok(['from', 'localhost/good']);
   // A vfs mount is a full copy of the layers; changes go into it, not into an upper dir.
   const mnt = t.ok(['--storage-driver', 'vfs', 'mount', c]);
+  assert.equal(mountsUnder(t.root), [], 'a vfs root is a plain directory, not a mount');
+  assert.ok(readdirSync(mnt).includes('hello'), 'holding the image');
   writeFileSync(join(mnt, 'added'), 'new\n');
   rmSync(join(mnt, 'hello'));
   t.ok(['--storage-driver', 'vfs', 'umount', c]);

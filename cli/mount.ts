@@ -4,6 +4,8 @@ import { openStore, out } from './context.js';
 import { getContainer } from '../builder/working-container.js';
 import { finishPendingCommit } from '../builder/commit.js';
 import { isMounted, mountContainer } from '../builder/mount.js';
+import { isVfsRoot, resolveStorageDriver } from '../builder/run/storage-driver.js';
+import { mountStoreContainer } from '../builder/run/store-target.js';
 
 interface Args extends GlobalArgs { containers: string[]; json?: boolean; notruncate?: boolean }
 
@@ -26,9 +28,13 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       return;
     }
     const results: Array<{ container: string; mountPoint: string }> = [];
+    const driver = resolveStorageDriver({ storageDriver: args['storage-driver'], storageOpts: args['storage-opt'] ?? [] });
     for (const name of args.containers) {
       const c = await finishPendingCommit(store, getContainer(store, name));
-      results.push({ container: c.name, mountPoint: mountContainer(store, c) });
+      // vfs (chosen, or a root it already copied) gives a plain directory, as `run` uses it.
+      const vfs = driver.driver === 'vfs' || isVfsRoot(store.containerPaths(c.id).merged);
+      const mountPoint = vfs ? await mountStoreContainer(store, c, { ...driver, driver: 'vfs' }) : mountContainer(store, c);
+      results.push({ container: c.name, mountPoint });
     }
     if (args.json) return out(JSON.stringify(results, null, 4));
     if (results.length === 1) return out(results[0]!.mountPoint);

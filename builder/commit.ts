@@ -35,10 +35,18 @@ export interface CommitOptions {
   rm?: boolean;
   /** Leave the history out of the config. */
   omitHistory?: boolean;
+  /** Environment variables (names) left out of the image's config. */
+  unsetEnv?: string[];
   /** Add no layer when the container's upper dir is empty (used by bud for metadata-only steps). */
   skipEmptyLayer?: boolean;
   /** Receives warnings (settings the chosen format cannot carry). */
   warn?: (message: string) => void;
+}
+
+/** The config with the named environment variables left out (the image's; the container keeps them). */
+function withoutEnv(config: ImageConfig, names: string[] | undefined): ImageConfig {
+  if (!names?.length || !config.config?.Env) return config;
+  return { ...config, config: { ...config.config, Env: config.config.Env.filter((e) => !names.includes(e.split('=')[0]!)) } };
 }
 
 /** A sink that drops what it is given (the diff is only hashed). */
@@ -159,7 +167,7 @@ export async function commitContainer(store: Store, nameOrId: string, opts: Comm
   if (opts.omitHistory) delete config.history;
   else config.history = [...(opts.squash ? [] : config.history ?? []), entry];
 
-  const configBytes = Buffer.from(JSON.stringify(configFor(opts.format, config, opts.warn)));
+  const configBytes = Buffer.from(JSON.stringify(configFor(opts.format, withoutEnv(config, opts.unsetEnv), opts.warn)));
   const configDigest = store.blobs.writeBytes(configBytes);
   const layers = [...base, ...(newLayer ? [newLayer.descriptor] : [])];
   const annotations = { ...c.annotations };

@@ -1,12 +1,15 @@
 import type { Store } from '../storage/store.js';
 import type { ImageRecord } from '../storage/records.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import { sha256 } from '../oci/digest.js';
+import { sha256, type Digest } from '../oci/digest.js';
 import type { ImageManifest } from '../oci/manifest.js';
 import { isIndexMediaType, MediaType, type Compression, type ManifestFormat } from '../oci/media-types.js';
 import { buildManifest } from '../oci/manifest-convert.js';
-import type { ManifestBlob } from '../registry/transports/types.js';
+import type { ImageDestination, ManifestBlob } from '../registry/transports/types.js';
+import { copyImage } from '../registry/copy.js';
+import { withBlobProgress, type BlobBytesListener } from './blob-progress.js';
 import { layerBlobWithCompression } from './layer-blobs.js';
+import { StoreImageSource } from './store-transport.js';
 
 export interface ExportOptions {
   /** Layer compression at the destination (buildah's push default: gzip). */
@@ -38,4 +41,22 @@ export async function manifestForExport(store: Store, image: ImageRecord, opts: 
   if (digest === image.digest) return { bytes, mediaType: image.mediaType, digest };
   store.blobs.writeBytes(nextBytes);
   return { bytes: nextBytes, mediaType: next.mediaType!, digest };
+}
+
+export interface ExportImageOptions extends ExportOptions {
+  /** Progress lines, as buildah prints them (`Copying blob sha256:…`). */
+  onProgress?: (line: string) => void;
+  /** Bytes of each blob as they are read (for progress bars). */
+  onBytes?: BlobBytesListener;
+}
+
+/**
+ * Writes a store image (not a list) to a destination — a registry, a layout, an archive — in
+ * the wanted compression and format: what `push` and `commit` to a location do. Blobs the
+ * destination has are not sent again. Returns the digest of the manifest written.
+ */
+export async function exportImage(store: Store, image: ImageRecord, dest: ImageDestination, opts: ExportImageOptions): Promise<Digest> {
+  const top = await manifestForExport(store, image, opts);
+  const result = await copyImage(withBlobProgress(new StoreImageSource(store, image, top), opts.onBytes), dest, opts.onProgress ? { onProgress: opts.onProgress } : {});
+  return (dest as { manifestDigest?: Digest }).manifestDigest ?? result.manifest.digest;
 }

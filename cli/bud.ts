@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { createWriteStream, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
 import type { GlobalArgs } from './global-options.js';
 import { openStore, out } from './context.js';
-import { manifestFormat } from './commit.js';
+import { manifestFormat } from './manifest-format.js';
 import { parseTimestamp } from './timestamp.js';
 import { resolveUsernsFlags } from './userns-options.js';
 import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';

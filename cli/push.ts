@@ -3,14 +3,11 @@ import { writeFileSync } from 'node:fs';
 import type { GlobalArgs } from './global-options.js';
 import { openStore } from './context.js';
 import { findImage } from '../storage/lookup.js';
-import { copyImage } from '../registry/copy.js';
-import { StoreImageSource } from '../builder/store-transport.js';
 import { openDestination } from '../builder/image-locations.js';
-import { manifestForExport } from '../builder/export-manifest.js';
+import { exportImage } from '../builder/export-manifest.js';
 import { manifestFormat } from './manifest-format.js';
 import { registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
 import { createProgress } from './progress.js';
-import { withBlobProgress } from '../builder/blob-progress.js';
 import { InvalidArgumentError } from '../oci/error.js';
 import type { Compression } from '../oci/media-types.js';
 
@@ -61,13 +58,12 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       return;
     }
     log('Getting image source signatures');
-    const top = await manifestForExport(store, image, {
+    const pushed = await exportImage(store, image, dest, {
       compression,
       ...(args['compression-level'] !== undefined ? { compressionLevel: args['compression-level'] } : {}),
       ...(args.format ? { format: manifestFormat(args.format) } : {}),
+      onProgress: log, onBytes: progress.bytes,
     });
-    const result = await copyImage(withBlobProgress(new StoreImageSource(store, image, top), progress.bytes), dest, { all: !!args.all, onProgress: log });
-    const pushed = (dest as { manifestDigest?: string }).manifestDigest ?? result.manifest.digest;
     if (args.digestfile) writeFileSync(args.digestfile, pushed);
   },
 };

@@ -168,7 +168,8 @@ export class SshForwarding {
 
   /**
    * A socket for one ssh mount of `id`, relaying to its agent, owned `uid:gid` with `mode`.
-   * @throws SshAgentError when the agent cannot be started or a key cannot be added.
+   * @throws SshAgentError when the agent cannot be started, a key cannot be added, or the
+   *   socket cannot be given to `uid:gid` (an id the namespace does not have).
    */
   async socketFor(id: string, access: SocketAccess): Promise<ForwardedSocket> {
     const agent = await this.agentSocket(id);
@@ -193,8 +194,14 @@ export class SshForwarding {
       server.once('error', reject);
       server.listen(path, () => resolve());
     });
-    chmodSync(path, access.mode);
-    chownSync(path, access.uid, access.gid);
+    try {
+      chmodSync(path, access.mode);
+      chownSync(path, access.uid, access.gid);
+    } catch (e) {
+      server.close();
+      rmSync(path, { force: true });
+      throw new SshAgentError(`set up the ssh socket for --ssh ${id}: give it to ${access.uid}:${access.gid}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     const socket: ForwardedSocket = {
       path,
       close: () => new Promise<void>((resolve) => {

@@ -25,6 +25,10 @@ export interface ConfigChanges {
   arch?: string;
   os?: string;
   variant?: string;
+  /** `os.version` of the image. */
+  osVersion?: string;
+  /** `os.features` to add; `NAME-` removes NAME (buildah's `--os-feature`). */
+  osFeatures?: string[];
   hostname?: string;
   domainname?: string;
 }
@@ -183,6 +187,13 @@ export function applyConfigChanges(config: ImageConfig, annotations: Record<stri
   if (ch.arch !== undefined) next.architecture = ch.arch;
   if (ch.os !== undefined) next.os = ch.os;
   if (ch.variant !== undefined) next.variant = ch.variant;
+  if (ch.osVersion !== undefined) next['os.version'] = ch.osVersion;
+  for (const f of ch.osFeatures ?? []) {
+    const features = next['os.features'] ?? [];
+    if (f.endsWith('-')) next['os.features'] = features.filter((x) => x !== f.slice(0, -1));
+    else if (!features.includes(f)) next['os.features'] = [...features, f];
+  }
+  if (next['os.features']?.length === 0) delete next['os.features'];
   if (ch.hostname !== undefined) c.Hostname = ch.hostname;
   if (ch.domainname !== undefined) c.Domainname = ch.domainname;
   return { config: next, annotations: nextAnnotations };

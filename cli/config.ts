@@ -10,7 +10,7 @@ interface Args extends GlobalArgs {
   volume?: string[]; workingdir?: string; user?: string; author?: string; 'created-by'?: string; comment?: string;
   'history-comment'?: string; 'stop-signal'?: string; shell?: string; onbuild?: string[]; healthcheck?: string;
   'healthcheck-interval'?: string; 'healthcheck-timeout'?: string; 'healthcheck-start-period'?: string;
-  'healthcheck-start-interval'?: string; 'healthcheck-retries'?: number; arch?: string; os?: string; variant?: string;
+  'healthcheck-start-interval'?: string; 'healthcheck-retries'?: number; arch?: string; os?: string; variant?: string; 'os-version'?: string; 'os-feature'?: string[];
   hostname?: string; domainname?: string;
 }
 
@@ -47,6 +47,8 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('arch', { type: 'string', describe: 'architecture of the image' })
       .option('os', { type: 'string', describe: 'operating system of the image' })
       .option('variant', { type: 'string', describe: 'architecture variant of the image' })
+      .option('os-version', { type: 'string', describe: 'operating system version the image needs' })
+      .option('os-feature', { type: 'string', array: true, describe: 'operating system feature the image needs (FEATURE- removes it)' })
       .option('hostname', { type: 'string' })
       .option('domainname', { type: 'string' }) as never,
   handler: async (args) => {
@@ -62,7 +64,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     set('onbuild', args.onbuild); set('healthcheck', args.healthcheck); set('healthcheckInterval', args['healthcheck-interval']);
     set('healthcheckTimeout', args['healthcheck-timeout']); set('healthcheckStartPeriod', args['healthcheck-start-period']);
     set('healthcheckStartInterval', args['healthcheck-start-interval']); set('healthcheckRetries', args['healthcheck-retries']);
-    set('arch', args.arch); set('os', args.os); set('variant', args.variant); set('hostname', args.hostname); set('domainname', args.domainname);
+    set('arch', args.arch); set('os', args.os); set('variant', args.variant); set('osVersion', args['os-version']); set('osFeatures', args['os-feature']); set('hostname', args.hostname); set('domainname', args.domainname);
     // Validate before taking the lock, so bad input changes nothing.
     applyConfigChanges(target.config, target.annotations, changes);
     await updateContainer(store, target.id, (c) => {

@@ -18,8 +18,10 @@ test('host (the default) needs no namespace; container without maps maps every i
 });
 
 test('rootless: maps must leave the namespace\'s own id 0 out, and container needs maps', () => {
-  assert.equal(resolveUsernsFlags({ uidMaps: ['0:1:1000'], gidMaps: [] }, { rootless: true })?.gidMappings, [{ containerId: 0, hostId: 1, size: 1000 }]);
-  assert.throws(() => resolveUsernsFlags({ uidMaps: ['0:0:1000'], gidMaps: [] }, { rootless: true }), /id 0 of the rootless namespace/);
+  const ns = { rootless: true, ownUidMap: '0 1002 1\n1 165536 65536\n', ownGidMap: '0 1002 1\n1 165536 65536\n' };
+  assert.equal(resolveUsernsFlags({ uidMaps: ['0:1:1000'], gidMaps: [] }, ns)?.gidMappings, [{ containerId: 0, hostId: 1, size: 1000 }]);
+  assert.throws(() => resolveUsernsFlags({ uidMaps: ['0:65000:1000'], gidMaps: [] }, ns), /host ids must lie within the rootless namespace/);
+  assert.throws(() => resolveUsernsFlags({ uidMaps: ['0:0:1000'], gidMaps: [] }, ns), /id 0 of the rootless namespace/);
   assert.throws(() => resolveUsernsFlags({ ...none, userns: 'container' }, { rootless: true }), (e: unknown) => e instanceof NotImplementedError);
 });
 

@@ -146,6 +146,10 @@ export function resolveUsernsFlags(f: UsernsFlags, setup: UsernsSetup = {}): IdM
     // The kernel refuses to map a rootless namespace's id 0 (the user) into a nested one.
     if (!uids) throw new NotImplementedError('trowel bud --userns=container without id maps as a non-root user (give --userns-uid-map/--userns-gid-map within the rootless namespace\'s ids 1…N)');
     if ([...uids, ...gids!].some((m) => m.hostId === 0)) throw new InvalidArgumentError('parse --userns-uid-map/--userns-gid-map: as a non-root user, id 0 of the rootless namespace (your own id) cannot be mapped again; use ids from 1');
+    const inside = (maps: IdMapping[], own: IdMapping[]) => maps.every((m) => own.some((o) => m.hostId >= o.hostId && m.hostId + m.size <= o.hostId + o.size));
+    if (!inside(uids, ownIdentity(setup.ownUidMap ?? readOwnMap('uid_map'))) || !inside(gids!, ownIdentity(setup.ownGidMap ?? readOwnMap('gid_map')))) {
+      throw new InvalidArgumentError('parse --userns-uid-map/--userns-gid-map: as a non-root user, host ids must lie within the rootless namespace (see trowel unshare cat /proc/self/uid_map)');
+    }
   }
   return {
     uidMappings: uids ?? ownIdentity(setup.ownUidMap ?? readOwnMap('uid_map')),

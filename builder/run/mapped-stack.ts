@@ -139,7 +139,11 @@ export async function prepareMappedRun(storeRoot: string, target: RunTarget, ctx
     }
     writeFileSync(shiftMarker(upperDir), JSON.stringify(maps));
     shifted = true;
-    shiftTree(upperDir, maps, 'to-host');
+    try {
+      shiftTree(upperDir, maps, 'to-host');
+    } catch (e) {
+      throw new TrowelError('IDMAP_SHIFT', `re-own the container's changes to the user namespace ids: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     const layers = { lowerDirs, upperDir, workDir, target: merged };
     await mountLayers(ctx.driver, layers, { userNamespace: inUserNamespace() });
     mounted = true;

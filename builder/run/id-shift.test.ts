@@ -49,4 +49,25 @@ test('shiftTree re-owns every entry once (hard links too), keeps set-id bits, an
   }
 });
 
+test('symlink attack: a link in a shifted tree is re-owned itself, never the host file it names', () => {
+  if (!asRoot) return;
+  const dir = mkdtempSync(join(tmpdir(), 'trowel-idshift-'));
+  const outside = mkdtempSync(join(tmpdir(), 'trowel-idshift-host-'));
+  try {
+    writeFileSync(join(outside, 'host-file'), 'h');
+    chownSync(join(outside, 'host-file'), 5, 5);
+    symlinkSync(join(outside, 'host-file'), join(dir, 'evil'));
+    symlinkSync(outside, join(dir, 'evil-dir'));
+    shiftTree(dir, maps, 'to-host');
+    shiftTree(dir, maps, 'to-container');
+    shiftTree(dir, maps, 'to-host');
+    assert.is(lstatSync(join(outside, 'host-file')).uid, 5);
+    assert.is(lstatSync(outside).uid, 0);
+    assert.is(lstatSync(join(dir, 'evil')).uid, 100000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  }
+});
+
 test.run();

@@ -84,6 +84,23 @@ test('a socket given as the id\'s path is relayed as it is', async () => {
   }
 });
 
+test('a key with a passphrase fails at once instead of asking for it', async () => {
+  const locked = join(dir, 'locked');
+  assert.is(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'secret words', '-f', locked]).status, 0);
+  const ssh = new SshForwarding({ k: [locked] });
+  const started = Date.now();
+  try {
+    await ssh.socketFor('k', { uid: 0, gid: 0, mode: 0o600 });
+    assert.unreachable('added a locked key without its passphrase');
+  } catch (e) {
+    assert.instance(e, SshAgentError);
+    assert.match((e as Error).message, /^add ssh key .*locked for --ssh k: /);
+  } finally {
+    await ssh.stop();
+  }
+  assert.ok(Date.now() - started < 10_000);
+});
+
 test('a file that is no key fails as SshAgentError naming it', async () => {
   const bogus = join(dir, 'bogus');
   writeFileSync(bogus, 'not a key\n', { mode: 0o600 });

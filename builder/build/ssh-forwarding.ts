@@ -152,10 +152,12 @@ export class SshForwarding {
       throw new SshAgentError(`start ssh agent for --ssh ${id}: ${failed ?? (stderr.trim().split('\n')[0] || 'its socket did not appear')}`);
     }
     for (const key of keys) {
-      const r = spawnSync('ssh-add', ['-q', key], {
+      // Never prompt: a key with a passphrase is an error, not a hang. Without askpass and in
+      // a session of its own (no controlling terminal) ssh-add has nowhere to ask.
+      const r = spawnSync('setsid', ['--wait', 'ssh-add', '-q', key], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
-        // Never prompt: a key with a passphrase is an error, not a hang.
+        timeout: 30_000,
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SSH_AUTH_SOCK: sock, SSH_ASKPASS_REQUIRE: 'never' },
       });
       if (r.status !== 0) {

@@ -8,7 +8,7 @@ import { exportImage } from '../builder/export-manifest.js';
 import { manifestFormat } from './manifest-format.js';
 import { registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
 import { createProgress } from './progress.js';
-import { InvalidArgumentError } from '../oci/error.js';
+import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
 import type { Compression } from '../oci/media-types.js';
 
 function parseCompression(text: string): Compression {
@@ -19,6 +19,7 @@ function parseCompression(text: string): Compression {
 interface Args extends GlobalArgs, RegistryFlagArgs {
   'compression-format'?: string; 'compression-level'?: number; 'disable-compression'?: boolean;
   image: string; destination?: string; quiet?: boolean; digestfile?: string; all?: boolean; format?: string;
+  rm?: boolean; 'sign-by'?: string; 'encrypt-layer'?: string[]; 'encryption-key'?: string[];
 }
 
 const cmd: CommandModule<GlobalArgs, Args> = {
@@ -34,8 +35,15 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('format', { alias: 'f', type: 'string', describe: 'manifest type at the destination: oci or docker (default: the image\'s)' })
       .option('compression-format', { type: 'string', describe: 'layer compression: gzip (default), zstd' })
       .option('compression-level', { type: 'number', describe: 'compression level' })
-      .option('disable-compression', { alias: 'D', type: 'boolean', describe: "don't compress layers" }) as never,
+      .option('disable-compression', { alias: 'D', type: 'boolean', describe: "don't compress layers" })
+      .option('rm', { type: 'boolean', describe: 'remove the manifest list once it is pushed' })
+      .option('remove-signatures', { type: 'boolean', describe: 'accepted for buildah compatibility (trowel copies no signatures)' })
+      .option('sign-by', { type: 'string', hidden: true })
+      .option('encrypt-layer', { type: 'string', array: true, hidden: true })
+      .option('encryption-key', { type: 'string', array: true, hidden: true }) as never,
   handler: async (args) => {
+    if (args['sign-by'] !== undefined) throw new NotImplementedError('trowel push --sign-by');
+    if (args['encrypt-layer'] !== undefined || args['encryption-key'] !== undefined) throw new NotImplementedError('trowel push --encryption-key / --encrypt-layer');
     const store = openStore(args);
     const image = findImage(store.images(), args.image);
     const localName = image.names[0];
@@ -55,6 +63,10 @@ const cmd: CommandModule<GlobalArgs, Args> = {
         ...(args['compression-level'] !== undefined ? { compressionLevel: args['compression-level'] } : {}),
       });
       if (args.digestfile) writeFileSync(args.digestfile, digest);
+      if (args.rm) {
+        const { removeManifestList } = await import('../builder/manifest-list.js');
+        await removeManifestList(store, image.id);
+      }
       return;
     }
     log('Getting image source signatures');

@@ -69,4 +69,38 @@ test('pulling an unknown tag fails with one line naming registry and repository'
   assert.is(r.stderr.trim().split('\n').length, 1);
 });
 
+test('pull --all-tags pulls every tag of the repository; with a tag it is refused', async () => {
+  for (const tag of ['a1', 'a2']) {
+    const r = await trowel(['push', '-q', '--tls-verify=false', 'localhost/pushme', `docker://${reg.host}/team/tags:${tag}`]);
+    assert.is(r.code, 0, r.stderr);
+  }
+  const other = new TrowelSandbox();
+  try {
+    const r = await other.runAsync(['pull', '-q', '--all-tags', '--tls-verify=false', `${reg.host}/team/tags`]);
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout.trim().split('\n').length, 2, 'one image id per tag');
+    const names = other.ok(['images', '--format', '{{.Name}}:{{.Tag}}']).split('\n').sort();
+    assert.equal(names, [`${reg.host}/team/tags:a1`, `${reg.host}/team/tags:a2`]);
+    const tagged = await other.runAsync(['pull', '--all-tags', '--tls-verify=false', `${reg.host}/team/tags:a1`]);
+    assert.is(tagged.code, 125);
+    assert.match(tagged.stderr, /without a tag/);
+  } finally {
+    other.cleanup();
+  }
+});
+
+test('push --rm of a manifest list removes the list once pushed, and only then', async () => {
+  t.ok(['manifest', 'create', 'localhost/rm-list']);
+  t.ok(['manifest', 'add', 'localhost/rm-list', 'localhost/pushme']);
+  const failed = await trowel(['push', '--rm', '--tls-verify=false', 'localhost/rm-list', 'docker://127.0.0.1:1/x/y:1']);
+  assert.is.not(failed.code, 0);
+  assert.is(t.run(['manifest', 'exists', 'localhost/rm-list']).code, 0, 'a failed push keeps the list');
+  const r = await trowel(['push', '--rm', '--all', '--tls-verify=false', 'localhost/rm-list', `docker://${reg.host}/team/list:1`]);
+  assert.is(r.code, 0, r.stderr);
+  const index = JSON.parse(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/team/list:1`]));
+  assert.is(index.manifests.length, 1);
+  assert.is.not(t.run(['manifest', 'exists', 'localhost/rm-list']).code, 0, 'the list is gone locally');
+  assert.ok(t.ok(['images', '-q']).length > 0, 'the image in it stays');
+});
+
 test.run();

@@ -58,6 +58,32 @@ async function clientFor(ref: ImageReference, insecure: boolean, opts: DockerTra
 }
 
 /**
+ * The tags of a repository (`pull --all-tags`): `ref` is `[docker://]name` without tag or
+ * digest. A short name is resolved as for pulls; the first candidate that answers is used.
+ * Returns fully qualified references, one per tag, in the registry's order.
+ */
+export async function listRepositoryTags(ref: string, opts: DockerTransportOptions = {}): Promise<string[]> {
+  const conf = opts.registriesConf ?? loadRegistriesConf(opts.env ? { env: opts.env } : {});
+  const wanted = stripTransport(ref);
+  if (/@|:[^/]*$/.test(wanted)) throw new InvalidArgumentError(`list tags of ${wanted}: give the repository without a tag or digest`);
+  const tried: unknown[] = [];
+  for (const candidate of resolveShortName(conf, wanted).candidates) {
+    checkNotBlocked(conf, `${candidate.domain}/${candidate.path}`, 'pull');
+    const client = await clientFor(candidate, false, opts);
+    try {
+      const tags = await client.listTags(candidate.path);
+      return tags.map((tag) => formatReference({ ...candidate, tag, digest: undefined }));
+    } catch (err) {
+      if (!(err instanceof RegistryError)) throw err;
+      tried.push(err);
+    } finally {
+      await client.close();
+    }
+  }
+  throw tried[0] ?? new TrowelError('IMAGE_NOT_FOUND', `list tags of ${wanted}: no registry to ask`);
+}
+
+/**
  * Opens a registry image for reading: `ref` is `[docker://]name[:tag][@digest]`. Short names
  * are resolved through registries.conf (aliases, then unqualified-search-registries), and each
  * candidate is tried through its mirrors, then its own location; the first that has the

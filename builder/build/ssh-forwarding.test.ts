@@ -94,7 +94,7 @@ test('a key with a passphrase fails at once instead of asking for it', async () 
     assert.unreachable('added a locked key without its passphrase');
   } catch (e) {
     assert.instance(e, SshAgentError);
-    assert.match((e as Error).message, /^add ssh key .*locked for --ssh k: /);
+    assert.match((e as Error).message, /^add ssh key .*locked for --ssh k: the key has a passphrase/);
   } finally {
     await ssh.stop();
   }

@@ -78,6 +78,7 @@ async function waitUntil(ready: () => boolean, alive: () => boolean, ms: number)
 
 /** The line of ssh-add's complaint worth showing (its banners are lines of `@`). */
 function sshAddReason(stderr: string): string {
+  if (/passphrase/i.test(stderr)) return 'the key has a passphrase (add it to your own agent and give --ssh ID=$SSH_AUTH_SOCK)';
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^@+$/.test(l));
   return lines.find((l) => /^(Permissions|Error|Bad|Could not|Load key)/i.test(l)) ?? lines[0] ?? '';
 }

@@ -7,6 +7,7 @@ import { resolveUser } from './user-lookup.js';
 import { InvalidArgumentError } from '../oci/error.js';
 import type { DockerTransportOptions } from '../registry/transports/docker.js';
 import { withSourceRoot } from './source-root.js';
+import type { IgnoreMatcher } from '../parser/ignore-patterns.js';
 import { downloadSources, isUrlSource, type Downloads } from './build/remote-source.js';
 
 export interface ContainerCopyOptions {
@@ -25,6 +26,8 @@ export interface ContainerCopyOptions {
   from?: string;
   /** Registry access, for a `from` image that has to be pulled. */
   access?: DockerTransportOptions;
+  /** Patterns (`.containerignore` syntax) leaving out host sources, relative to `contextDir`. */
+  ignore?: IgnoreMatcher;
 }
 
 /** Parses an octal `--chmod` value. */
@@ -66,7 +69,10 @@ export async function copyIntoContainer(store: Store, nameOrId: string, opts: Co
         if (local.length > 0) {
           await copyIntoRoot(root, sourceRoot !== undefined
             ? { ...base, sources: local, contextDir: sourceRoot, confineToContext: true }
-            : { ...base, sources: local, contextDir: opts.contextDir ?? process.cwd() });
+            : {
+              ...base, sources: local, contextDir: opts.contextDir ?? process.cwd(),
+              ...(opts.ignore ? { exclude: (rel: string) => opts.ignore!.matches(rel), excludeHasExceptions: opts.ignore.hasExceptions } : {}),
+            });
         }
         if (downloads) await copyIntoRoot(root, { ...base, extractArchives: false, sources: downloads.names, contextDir: downloads.dir });
       } finally {

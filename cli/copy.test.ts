@@ -87,6 +87,32 @@ test('copy --from an unknown container or image is one clear line', () => {
   assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
 });
 
+test('--ignorefile leaves out matching host sources, patterns relative to --contextdir; it needs --contextdir', () => {
+  const ctx = join(t.root, 'ctx');
+  mkdirSync(join(ctx, 'src', 'logs'), { recursive: true });
+  writeFileSync(join(ctx, 'src', 'keep.txt'), 'keep\n');
+  writeFileSync(join(ctx, 'src', 'drop.tmp'), 'drop\n');
+  writeFileSync(join(ctx, 'src', 'logs', 'a.log'), 'log\n');
+  writeFileSync(join(ctx, 'src', 'logs', 'important.log'), 'important\n');
+  const ignore = join(t.root, 'copy.ignore');
+  writeFileSync(ignore, '**/*.tmp\nsrc/logs\n!src/logs/important.log\n');
+  const c = t.ok(['from', 'scratch']);
+  t.ok(['copy', '--contextdir', ctx, '--ignorefile', ignore, c, 'src', '/app']);
+  const root = t.ok(['mount', c]);
+  try {
+    assert.is(readFileSync(join(root, 'app', 'keep.txt'), 'utf8'), 'keep\n');
+    assert.is(lstatSync(join(root, 'app', 'drop.tmp'), { throwIfNoEntry: false }), undefined);
+    assert.is(lstatSync(join(root, 'app', 'logs', 'a.log'), { throwIfNoEntry: false }), undefined);
+    assert.is(readFileSync(join(root, 'app', 'logs', 'important.log'), 'utf8'), 'important\n');
+  } finally {
+    t.ok(['umount', c]);
+  }
+  const alone = t.run(['copy', '--ignorefile', ignore, c, join(ctx, 'src'), '/again']);
+  assert.is(alone.code, 125);
+  assert.match(alone.stderr, /--contextdir/);
+  assert.is(alone.stderr.trim().split('\n').length, 1, alone.stderr);
+});
+
 /** Runs trowel without blocking this process, whose web server must answer meanwhile. */
 async function okAsync(args: string[]): Promise<void> {
   const r = await t.runAsync(args);

@@ -3,8 +3,13 @@ import type { GlobalArgs } from './global-options.js';
 import { openStore } from './context.js';
 import { copyIntoContainer } from '../builder/copy-into-container.js';
 import { InvalidArgumentError } from '../oci/error.js';
+import { loadIgnoreFile } from '../builder/ignore-file.js';
+import { registryAccessFromFlags } from './registry-flags.js';
 
-export interface CopyArgs extends GlobalArgs { container: string; paths: string[]; chown?: string; chmod?: string; contextdir?: string; quiet?: boolean; from?: string }
+export interface CopyArgs extends GlobalArgs {
+  container: string; paths: string[]; chown?: string; chmod?: string; contextdir?: string; quiet?: boolean; from?: string;
+  ignorefile?: string; retry?: number; 'retry-delay'?: string;
+}
 
 /** Builds `copy` or `add`: the same command, `add` also extracting local archives. */
 export function copyCommand(name: 'copy' | 'add'): CommandModule<GlobalArgs, CopyArgs> {
@@ -19,10 +24,18 @@ export function copyCommand(name: 'copy' | 'add'): CommandModule<GlobalArgs, Cop
         .option('chmod', { type: 'string', describe: 'set the mode of the copied content (octal)' })
         .option('contextdir', { type: 'string', describe: 'directory relative sources are taken from' })
         .option('quiet', { alias: 'q', type: 'boolean', describe: "don't output a digest of the copied content" })
-        .option('from', { type: 'string', describe: 'read the sources from this container or image instead of the host' }) as never,
+        .option('from', { type: 'string', describe: 'read the sources from this container or image instead of the host' })
+        .option('ignorefile', { type: 'string', describe: 'leave out host sources matching this .containerignore-style file (needs --contextdir)' })
+        .option('retry', { type: 'number', describe: 'attempts after a failed pull of the --from image (default 3)' })
+        .option('retry-delay', { type: 'string', describe: 'delay between pull attempts (default 2s)' }) as never,
     handler: async (args) => {
       const paths = args.paths;
       if (paths.length === 0) throw new InvalidArgumentError(`${name}: src must be specified`);
+      if (args.ignorefile !== undefined && args.contextdir === undefined) {
+        throw new InvalidArgumentError(`${name} --ignorefile: needs a context directory (--contextdir), which its patterns are relative to`);
+      }
+      const ignore = args.ignorefile !== undefined ? (await loadIgnoreFile({ contextDir: args.contextdir!, ignoreFile: args.ignorefile }))?.matcher : undefined;
+      const access = args.from !== undefined && (args.retry !== undefined || args['retry-delay'] !== undefined) ? registryAccessFromFlags(args) : undefined;
       const sources = paths.length === 1 ? paths : paths.slice(0, -1);
       const dest = paths.length === 1 ? undefined : paths[paths.length - 1];
       await copyIntoContainer(openStore(args), args.container, {
@@ -33,6 +46,8 @@ export function copyCommand(name: 'copy' | 'add'): CommandModule<GlobalArgs, Cop
         ...(args.chmod ? { chmod: args.chmod } : {}),
         extractArchives: name === 'add',
         ...(args.from ? { from: args.from } : {}),
+        ...(access ? { access } : {}),
+        ...(ignore ? { ignore } : {}),
       });
     },
   };

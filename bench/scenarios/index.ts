@@ -1,6 +1,7 @@
 import type { Scenario } from '../scenario.js';
 import { buildStages } from './build-stages.js';
 import { commitUpper } from './commit-upper.js';
+import { commitVfs } from './commit-vfs.js';
 import { copyContextCached, copyContextCold } from './copy-context.js';
 import { pullCold, pushAgain, pushCold } from './push-pull.js';
 import { configCommand, imagesCommand, mountCommand } from './quick-commands.js';
@@ -12,6 +13,7 @@ import { startUp } from './start-up.js';
 /** Every scenario, in the order the bench runs and reports them. */
 export const SCENARIOS: readonly Scenario[] = [
   commitUpper,
+  commitVfs,
   buildStages,
   rebuildLayers,
   copyContextCold,

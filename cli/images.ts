@@ -5,8 +5,12 @@ import { humanDuration, humanSize } from './human.js';
 import { renderGoTemplate } from './go-template.js';
 import { findImage } from '../storage/lookup.js';
 import type { ImageRecord } from '../storage/records.js';
+import { parseImageFilter } from './image-filter.js';
 
-interface Args extends GlobalArgs { image?: string; all?: boolean; json?: boolean; quiet?: boolean; noheading?: boolean; 'no-trunc'?: boolean; digests?: boolean; format?: string }
+interface Args extends GlobalArgs {
+  image?: string; all?: boolean; json?: boolean; quiet?: boolean; noheading?: boolean; 'no-trunc'?: boolean; digests?: boolean; format?: string;
+  filter?: string[];
+}
 
 /** One row per name (an unnamed image gets one `<none>` row), as buildah lists them. */
 function rows(images: ImageRecord[]): Array<{ img: ImageRecord; repository: string; tag: string }> {
@@ -34,11 +38,13 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('noheading', { alias: 'n', type: 'boolean', describe: 'do not print column headings' })
       .option('no-trunc', { alias: 'notruncate', type: 'boolean', describe: 'do not truncate output' })
       .option('digests', { type: 'boolean', describe: 'show digests' })
-      .option('format', { type: 'string', describe: 'pretty-print images using a Go template' }) as never,
+      .option('format', { type: 'string', describe: 'pretty-print images using a Go template' })
+      .option('filter', { alias: 'f', type: 'string', array: true, describe: 'only images matching KEY=VALUE: dangling, label, before, since, reference, id, digest, readonly, manifest' }) as never,
   handler: (args) => {
     const store = openStore(args);
     let images = store.images();
     if (args.image) images = [findImage(images, args.image)];
+    for (const f of args.filter ?? []) images = images.filter(parseImageFilter(store, f));
     const now = Date.now();
     const id = (img: ImageRecord) => (args['no-trunc'] ? `sha256:${img.id}` : img.id.slice(0, 12));
     if (args.json) {

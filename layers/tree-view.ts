@@ -5,7 +5,7 @@
  */
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { lgetxattr } from '../native/index.js';
+import { isErrnoError, lgetxattr } from '../native/index.js';
 import { LayerDiffError } from './errors.js';
 import { describe } from './fs-entry.js';
 import { OPAQUE_MARKER, OPAQUE_XATTRS, WHITEOUT_PREFIX } from './whiteout.js';
@@ -64,7 +64,12 @@ function isWhiteoutNode(st: Stats): boolean {
 
 function isOpaqueDir(dir: string): boolean {
   for (const name of [OPAQUE_XATTRS.trusted, OPAQUE_XATTRS.user, OPAQUE_XATTRS.fuse]) {
-    if (lgetxattr(dir, name)?.toString() === 'y') return true;
+    try {
+      if (lgetxattr(dir, name)?.toString() === 'y') return true;
+    } catch (err) {
+      // A filesystem without xattrs has no opaque markers of that kind.
+      if (!isErrnoError(err, 'ENOTSUP', 'EOPNOTSUPP')) throw new LayerDiffError(dir, describe(err));
+    }
   }
   // fuse-overlayfs may also mark a dir opaque with an OCI-style marker file.
   return lstatOrUndefined(join(dir, OPAQUE_MARKER)) !== undefined;

@@ -119,7 +119,8 @@ export function lowerStackView(lowerDirs: readonly string[]): TreeView {
         for (const name of names) {
           if (name.startsWith(WHITEOUT_PREFIX) || decided.has(name)) continue;
           decided.add(name);
-          if (!isWhiteoutNode(lstatSync(join(dir, name)))) visible.push(name);
+          const st = lstatOrUndefined(join(dir, name));
+          if (st && !isWhiteoutNode(st)) visible.push(name);
         }
         for (const h of hidden) decided.add(h);
       }

@@ -181,7 +181,8 @@ function chooseUserNamespace(ctx: RunContext): UserNamespaceSpec | undefined {
  * Builds the helper spec for a run (exported for tests). Creates the per-run directory with
  * the generated /etc files; the caller removes `scratchDir` afterwards.
  * @throws InvalidArgumentError for bad --user, --env, --network, --volume, --mount, --ulimit,
- *   capability names; SubIdError/IdMapToolMissingError when rootless set-up is impossible.
+ *   --pid/--ipc/--uts, capability names, or a hostname with `uts: 'host'`; NotImplementedError
+ *   for a namespace path; SubIdError/IdMapToolMissingError when rootless set-up is impossible.
  */
 export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: RunContext): Promise<{ spec: HelperRunSpec; scratchDir: string }> {
   if (opts.argv.length === 0) throw new InvalidArgumentError(`run container ${target.name}: missing command`);

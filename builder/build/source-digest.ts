@@ -6,11 +6,14 @@
  * `file:`/`dir:` token of its history entry.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeJsonAtomic } from '../../storage/atomic.js';
 import { join, relative } from 'node:path';
 import { expandGlob, hasGlobMeta } from '../glob.js';
+
+/** The buffer file contents are hashed through (reads are synchronous, so one is enough). */
+let readBuffer: Buffer | undefined;
 
 /** Entries kept on disk at most; the ones used by the latest build are kept first. */
 const MAX_SAVED_ENTRIES = 500_000;
@@ -57,7 +60,22 @@ export class ContentMemo {
     if (known) return known;
     this.dirty = true;
     const h = createHash('sha256');
-    for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+    // Synchronous reads through one buffer: for the thousands of small files of a context, a
+    // trip through the thread pool for each open, read and close cost more than the reading.
+    const fd = openSync(path, 'r');
+    try {
+      const buf = (readBuffer ??= Buffer.allocUnsafeSlow(1 << 20));
+      for (let total = 0, n = buf.length; ;) {
+        // A short read that reaches the size lstat gave is the end: no extra read for EOF.
+        if (n < buf.length && total >= st.size) break;
+        n = readSync(fd, buf, 0, buf.length, null);
+        if (n === 0) break;
+        h.update(buf.subarray(0, n));
+        total += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
     const d = h.digest('hex');
     this.entries.set(k, d);
     return d;

@@ -391,8 +391,8 @@ static void pivot_into(const char *root) {
  * With the host's pid namespace no kernel tears the command's processes down when init
  * exits, so init does: it is their subreaper (orphans come to it), and at the end it kills
  * its children round by round (their children then come to it) until none is left. The list
- * is read through a descriptor opened before the command ran, so a command that mounts over
- * /proc cannot hide processes from it.
+ * is read through a descriptor opened on the host's /proc before the root changed, so a
+ * command that mounts over /proc cannot hide processes from it.
  */
 static int children_dir = -1;
 
@@ -441,6 +441,8 @@ static int init_main(struct spec *s, int go_fd) {
   pid_t helper = getppid();
   if (prctl(PR_SET_PDEATHSIG, parent_gone, 0, 0, 0) < 0) die_errno("set parent death signal");
   if (s->host_pid && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) die_errno("become the subreaper of the command");
+  /* Opened through the host's /proc before the root changes: the container may have no /proc. */
+  if (s->host_pid) open_children_list();
   if (s->userns) {
     if (setresgid(0, 0, 0) < 0) die_errno("become group 0 in the user namespace");
     if (setresuid(0, 0, 0) < 0) die_errno("become user 0 in the user namespace");
@@ -460,7 +462,6 @@ static int init_main(struct spec *s, int go_fd) {
   if (populate_root(s, rootfd) < 0) _exit(125);
   close(rootfd);
   pivot_into(s->rootfs_target);
-  if (s->host_pid) open_children_list();
 
   int master = -1;
   char pts_name[64] = "";

@@ -1,9 +1,10 @@
 import { createWriteStream, readdirSync, rmSync } from 'node:fs';
-import { Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import type { Store } from '../storage/store.js';
 import type { ContainerRecord, DiffRecipe, ImageRecord, LayerRecord } from '../storage/records.js';
 import { findImage } from '../storage/lookup.js';
 import { digestHex } from '../oci/digest.js';
+import { TrowelError } from '../oci/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { ImageConfig, HistoryEntry } from '../oci/image-config.js';
 import type { Compression, ManifestFormat } from '../oci/media-types.js';
@@ -41,6 +42,12 @@ export interface CommitOptions {
   skipEmptyLayer?: boolean;
   /** Receives warnings (settings the chosen format cannot carry). */
   warn?: (message: string) => void;
+  /**
+   * The new layer's tar, made by the caller instead of diffed from the upper dir (a COPY planned
+   * as a layer): called once with the commit's timestamp rules. The upper dir must be empty; the
+   * layer is stored as a blob and unpacked only when a container needs it.
+   */
+  layer?: (recipe: DiffRecipe) => Readable;
 }
 
 /** The config with the named environment variables left out (the image's; the container keeps them). */
@@ -54,11 +61,11 @@ function discard(): Writable {
   return new Writable({ write: (_chunk, _enc, cb) => cb() });
 }
 
-/** Diffs `dir` into a stored blob with the commit's compression. */
-async function writeLayerBlob(store: Store, dir: string, recipe: DiffRecipe, opts: CommitOptions): Promise<LayerRecord & { descriptor: Descriptor }> {
+/** Writes a layer tar into a stored blob with the commit's compression. */
+async function writeLayerBlob(store: Store, tar: Readable, opts: CommitOptions): Promise<LayerRecord & { descriptor: Descriptor }> {
   const tmp = store.blobs.tempPath();
   try {
-    const info = await writeLayer(diffLayer(dir, recipe), createWriteStream(tmp), { compression: opts.compression, ...(opts.compressionLevel !== undefined ? { level: opts.compressionLevel } : {}) });
+    const info = await writeLayer(tar, createWriteStream(tmp), { compression: opts.compression, ...(opts.compressionLevel !== undefined ? { level: opts.compressionLevel } : {}) });
     store.blobs.commitTemp(tmp, info.digest);
     return {
       diffID: info.diffID,
@@ -132,7 +139,10 @@ export async function commitContainer(store: Store, nameOrId: string, opts: Comm
   let newLayer: (LayerRecord & { descriptor: Descriptor }) | undefined;
   const recipe: DiffRecipe = opts.timestamp !== undefined ? { timestamp: opts.timestamp, timestampMode: opts.timestampMode ?? 'clamp' } : {};
   try {
-    if (!(opts.skipEmptyLayer && !opts.squash && isEmptyDir(paths.upper))) {
+    if (opts.layer) {
+      if (opts.squash || !isEmptyDir(paths.upper)) throw new TrowelError('COMMIT_STATE', `commit ${c.name}: a planned layer needs an unchanged container, not squashed`);
+      newLayer = await writeLayerBlob(store, opts.layer(recipe), opts);
+    } else if (!(opts.skipEmptyLayer && !opts.squash && isEmptyDir(paths.upper))) {
       // An uncompressed layer whose upper dir is about to become the layer's unpacked dir needs
       // no blob file: its bytes are the deterministic diff of that dir, made again on demand
       // (push, save) and verified. Hashing is the only pass over the data here.
@@ -149,7 +159,7 @@ export async function commitContainer(store: Store, nameOrId: string, opts: Comm
           if (known) newLayer = { diffID: info.diffID, uncompressedSize: info.uncompressedSize, blobs: [known], descriptor };
         }
       }
-      if (!newLayer) newLayer = await writeLayerBlob(store, layerSource, recipe, opts);
+      if (!newLayer) newLayer = await writeLayerBlob(store, diffLayer(layerSource, recipe), opts);
     }
   } finally {
     if (mountedHere) unmountContainer(paths.merged);
@@ -180,7 +190,7 @@ export async function commitContainer(store: Store, nameOrId: string, opts: Comm
   const manifestDigest = store.blobs.writeBytes(manifestBytes);
   const id = digestHex(configDigest);
 
-  const keepUpperAsLayer = newLayer !== undefined && !opts.squash && !isMounted(paths.merged);
+  const keepUpperAsLayer = newLayer !== undefined && !opts.layer && !opts.squash && !isMounted(paths.merged);
   const image = await store.transaction((state) => {
     if (newLayer) {
       const { descriptor: _d, ...rec } = newLayer;

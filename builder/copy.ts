@@ -95,12 +95,12 @@ function setOwnerAndMode(path: string, st: Stats, opts: CopyOptions, isLink: boo
 }
 
 /** The context-relative path of a host path, for the exclude filter. */
-function contextRelative(opts: CopyOptions, hostPath: string): string {
+export function contextRelative(opts: CopyOptions, hostPath: string): string {
   return relative(resolve(opts.contextDir), hostPath);
 }
 
 /** Whether a directory holds anything the exclude filter lets through. */
-function hasIncluded(dir: string, opts: CopyOptions): boolean {
+export function hasIncluded(dir: string, opts: CopyOptions): boolean {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (!opts.exclude!(contextRelative(opts, p))) return true;
@@ -210,7 +210,7 @@ function followInContext(context: string, abs: string, source: string): string {
 }
 
 /** Expands sources (globs included) to absolute host paths, checking they exist. */
-function expandSources(opts: CopyOptions): string[] {
+export function expandSources(opts: CopyOptions): string[] {
   const context = resolve(opts.contextDir);
   const out: string[] = [];
   for (const source of opts.sources) {
@@ -243,7 +243,7 @@ function expandSources(opts: CopyOptions): string[] {
 }
 
 /** The destination as an absolute container path. */
-function destinationPath(opts: CopyOptions): string {
+export function destinationPath(opts: CopyOptions): string {
   return posix.isAbsolute(opts.dest) ? opts.dest : posix.join(opts.workingDir || '/', opts.dest);
 }
 

@@ -11,3 +11,4 @@ export { toContainerId, toHostId, type IdMapEntry, type IdMappings } from './id-
 export { OPAQUE_MARKER, WHITEOUT_PREFIX, OPAQUE_XATTRS } from './whiteout.js';
 export { applyLayer, type ApplyOptions, type AppliedLayer } from './apply.js';
 export { diffTrees } from './tree-diff.js';
+export { plannedLayer, layerXattrs, type PlannedEntry, type PlannedLayerOptions } from './planned-layer.js';

@@ -66,7 +66,7 @@ function checkSupported(step: CopyInstruction | AddInstruction): void {
  * which match a path relative to the context (or --from root) or to the source directory it
  * is under, as BuildKit matches them.
  */
-function excludeFilter(step: CopyInstruction | AddInstruction, local: readonly string[], ignore: IgnoreMatcher | undefined): { exclude: (rel: string) => boolean; hasExceptions: boolean } | undefined {
+export function excludeFilter(step: CopyInstruction | AddInstruction, local: readonly string[], ignore: IgnoreMatcher | undefined): { exclude: (rel: string) => boolean; hasExceptions: boolean } | undefined {
   const patterns = step.exclude.length > 0
     ? new IgnoreMatcher(step.exclude.map((pattern, i) => ({ pattern, line: i + 1 })), `${step.kind.toUpperCase()} --exclude`)
     : undefined;
@@ -85,12 +85,12 @@ function excludeFilter(step: CopyInstruction | AddInstruction, local: readonly s
 }
 
 /** `--parents` (COPY and ADD). */
-function keepsParents(step: CopyInstruction | AddInstruction): boolean {
+export function keepsParents(step: CopyInstruction | AddInstruction): boolean {
   return step.parents === true;
 }
 
 /** The sources read from the context (or --from root): all but ADD's URLs. */
-function localSources(step: CopyInstruction | AddInstruction): string[] {
+export function localSources(step: CopyInstruction | AddInstruction): string[] {
   return step.kind === 'add' ? step.sources.filter((s) => !isUrlSource(s)) : step.sources;
 }
 
@@ -171,7 +171,7 @@ export async function dispatchStep(svc: StepServices, step: Instruction, origina
 }
 
 /** Mounts the stage's container for `fn`, unmounting afterwards unless it was mounted before. */
-async function withMountedRoot<T>(svc: StepServices, fn: (root: string) => Promise<T> | T): Promise<T> {
+export async function withMountedRoot<T>(svc: StepServices, fn: (root: string) => Promise<T> | T): Promise<T> {
   const { store } = svc.session;
   const c = await svc.ensureContainer();
   const merged = store.containerPaths(c.id).merged;
@@ -263,9 +263,31 @@ async function runStep(svc: StepServices, step: RunInstruction, original: RunIns
   }
 }
 
+/**
+ * The copy options a COPY/ADD step gives in the mounted container `root` (owner and chmod
+ * resolved, a destination with several sources made a directory), short of its sources.
+ */
+export function copyBaseOptions(svc: StepServices, step: CopyInstruction | AddInstruction, root: string): Omit<CopyOptions, 'sources' | 'contextDir'> {
+  const base: Omit<CopyOptions, 'sources' | 'contextDir'> = {
+    dest: step.destination,
+    confineToContext: true,
+    workingDir: svc.state.config.config?.WorkingDir || '/',
+    // COPY --from and heredocs never extract; ADD of a local archive does.
+    extractArchives: step.kind === 'add',
+  };
+  if (step.chown !== undefined) {
+    const u = resolveUser(root, step.chown);
+    base.owner = { uid: u.uid, gid: u.gid };
+  }
+  if (step.chmod !== undefined) base.chmod = parseChmod(step.chmod);
+  const several = step.sources.length + step.inline.length > 1;
+  if (several && !base.dest.endsWith('/')) base.dest = `${base.dest}/`;
+  return base;
+}
+
 async function copyStep(svc: StepServices, step: CopyInstruction | AddInstruction, inputs: StepInputs): Promise<void> {
   checkSupported(step);
-  const { session, state } = svc;
+  const { session } = svc;
   const { store } = session;
   const from = step.kind === 'copy' ? step.from : undefined;
   const sourceRoot = from !== undefined ? await session.rootOf(from) : session.inputs.contextDir;
@@ -278,25 +300,12 @@ async function copyStep(svc: StepServices, step: CopyInstruction | AddInstructio
   }
   try {
     await withMountedRoot(svc, async (root) => {
-      const base: Omit<CopyOptions, 'sources' | 'contextDir'> = {
-        dest: step.destination,
-        confineToContext: true,
-        workingDir: state.config.config?.WorkingDir || '/',
-        // COPY --from and heredocs never extract; ADD of a local archive does.
-        extractArchives: step.kind === 'add',
-      };
-      if (step.chown !== undefined) {
-        const u = resolveUser(root, step.chown);
-        base.owner = { uid: u.uid, gid: u.gid };
-      }
-      if (step.chmod !== undefined) base.chmod = parseChmod(step.chmod);
-      const several = step.sources.length + step.inline.length > 1;
-      const dest = several && !base.dest.endsWith('/') ? `${base.dest}/` : base.dest;
+      const base = copyBaseOptions(svc, step, root);
+      const dest = base.dest;
       const local = localSources(step);
       if (local.length > 0) {
         await copyIntoRoot(root, {
           ...base,
-          dest,
           sources: local,
           contextDir: sourceRoot,
           ...(keepsParents(step) ? { parents: true } : {}),

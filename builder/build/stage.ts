@@ -23,6 +23,7 @@ import type { BuildInputs } from './build-context.js';
 import { stepKey, type CacheIndex } from './cache-index.js';
 import { DEFAULT_SHELL, type ConfigState } from './config-step.js';
 import { dispatchStep, stepInputs, type StepServices } from './dispatch.js';
+import { planCopyStepLayer } from './copy-layer-step.js';
 import { BuildCancelledError, BuildStepError } from './errors.js';
 import { createdBy } from './history.js';
 import { assertCanRun, emulatorWarning } from './emulation.js';
@@ -269,7 +270,10 @@ export async function runStage(session: BuildSession, index: number, position: n
         }
         checkRunnable(step);
         const c = await ensureContainer();
-        await dispatchStep(services, step, instruction, inputs);
+        // The stage's last step, a COPY onto nothing, becomes its layer without copying a file:
+        // no later step needs the files in a container (a later stage unpacks the layer if it does).
+        const layer = last && !(isFinal && o.squash) ? await planCopyStepLayer(services, step, inputs) : undefined;
+        if (!layer) await dispatchStep(services, step, instruction, inputs);
         if (last && isFinal) {
           ({ config: state.config, annotations } = finalChanges(state.config, annotations, o));
         }
@@ -282,6 +286,7 @@ export async function runStage(session: BuildSession, index: number, position: n
           omitHistory: false,
           ...(o.timestamp !== undefined ? { timestamp: o.timestamp } : {}),
           ...(last && isFinal && o.squash ? { squash: true } : {}),
+          ...(layer ? { layer } : {}),
           warn: o.warn,
         });
         session.cache?.record(key, image.id);

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../storage/store.js';
-import type { ContainerRecord, ImageRecord, LayerRecord } from '../storage/records.js';
+import type { ContainerRecord, ImageRecord, LayerRecord, RunDefaults } from '../storage/records.js';
 import { findContainer, findImage } from '../storage/lookup.js';
 import { ConflictError } from '../storage/errors.js';
 import { hostPlatform } from '../oci/platform.js';
@@ -17,6 +17,10 @@ export interface CreateContainerOptions {
   image?: string;
   /** Container name; default `<image>-working-container[-N]`. */
   name?: string;
+  /** Run settings later runs of the container use (see RunDefaults). */
+  runDefaults?: RunDefaults;
+  /** The manifest format asked for at creation (`from --format`), kept for reference. */
+  format?: 'oci' | 'docker';
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -72,6 +76,8 @@ export async function createWorkingContainer(store: Store, opts: CreateContainer
         created: new Date().toISOString(),
       };
       if (image) record.image = { id: image.id, name: image.names[0] ?? '', digest: image.digest };
+      if (opts.runDefaults && Object.keys(opts.runDefaults).length > 0) record.runDefaults = opts.runDefaults;
+      if (opts.format) record.format = opts.format;
       mergeLayerRecords(state.layers, records);
       state.containers.push(record);
       return record;

@@ -1,14 +1,18 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TrowelSandbox } from '../test/support/trowel.js';
 import { freePort } from '../test/support/registry.js';
+import { BUSYBOX_IMAGE, makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
 
-const test = suite('from: pull policy flags as buildah reads them');
+const test = suite('from: pull policy flags as buildah reads them, run settings kept for later runs');
 const t = new TrowelSandbox();
 
 test.before(() => {
   const c = t.ok(['from', 'scratch']);
   t.ok(['commit', '-q', '--rm', c, 'localhost/base']);
+  makeTrowelBusyboxImage(t);
 });
 
 test.after(() => t.cleanup());
@@ -35,6 +39,35 @@ test('--pull never and --pull always refuse what they cannot have, in one line',
   const none = t.run(['from']);
   assert.is(none.code, 125);
   assert.match(none.stderr, /image name \(or scratch\) must be specified/);
+});
+
+test('run settings given to from apply to every run of the container; a run adds to lists and replaces single values', () => {
+  const shared = join(t.root, 'shared');
+  mkdirSync(shared, { recursive: true });
+  writeFileSync(join(shared, 'note'), 'from the host\n');
+  const c = t.ok(['from', '--network', 'none', '--volume', `${shared}:/shared:ro`, '--ulimit', 'nofile=123:123', '--add-host', 'db.test:10.1.2.3', BUSYBOX_IMAGE]);
+  const script = 'cat /shared/note; ulimit -n; grep db.test /etc/hosts; ls /sys/class/net | tr "\\n" " "';
+  const out = t.ok(['run', c, '--', 'sh', '-c', script]);
+  assert.match(out, /^from the host\n123\n10\.1\.2\.3\s+db\.test\n/);
+  assert.equal(out.trim().split('\n').at(-1)!.trim().split(/\s+/), ['lo'], 'network none: no interface but lo');
+  // The run's own --ulimit comes after from's, so it wins; --network host replaces none.
+  const again = t.ok(['run', '--ulimit', 'nofile=77:77', '--network', 'host', c, '--', 'sh', '-c', 'ulimit -n; ls /sys/class/net | wc -w']);
+  const [limit, interfaces] = again.trim().split('\n');
+  assert.is(limit, '77');
+  assert.ok(Number(interfaces) > 1, `the host's interfaces are visible: ${again}`);
+});
+
+test('bad run settings fail at from, and resource flags trowel does not apply are refused by name', () => {
+  for (const [args, message] of [
+    [['--pid', 'sideways'], /--pid/],
+    [['--security-opt', 'nonsense'], /--security-opt/],
+    [['--memory', '1g'], /--memory/],
+  ] as const) {
+    const r = t.run(['from', ...args, 'localhost/base']);
+    assert.is(r.code, 125, r.stderr);
+    assert.match(r.stderr, message);
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
 });
 
 test.run();

@@ -5,19 +5,29 @@ import { openStore, out } from './context.js';
 import { createWorkingContainer } from '../builder/working-container.js';
 import { parsePullPolicy, resolveImage } from '../builder/resolve-image.js';
 import { createProgress } from './progress.js';
-import { InvalidArgumentError } from '../oci/error.js';
+import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
+import { checkRunSettings, runDefaultsOf, runSettingFlags, type RunSettingArgs } from './run-settings.js';
+import { manifestFormat } from './manifest-format.js';
 import { platformFromFlags, registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
 
-interface Args extends GlobalArgs, RegistryFlagArgs {
+interface Args extends GlobalArgs, RegistryFlagArgs, RunSettingArgs {
   image?: string; name?: string; cidfile?: string; quiet?: boolean; pull?: string;
   'pull-always'?: boolean; 'pull-never'?: boolean; platform?: string; arch?: string; os?: string; variant?: string;
+  format?: string;
 }
+
+/** buildah `from` flags for run resources trowel does not limit: refused by name, never ignored. */
+const NOT_YET = [
+  'cgroup-parent', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems', 'decryption-key', 'dns', 'dns-option',
+  'dns-search', 'http-proxy', 'memory', 'memory-swap', 'shm-size', 'userns', 'userns-gid-map', 'userns-gid-map-group',
+  'userns-uid-map', 'userns-uid-map-user',
+] as const;
 
 const cmd: CommandModule<GlobalArgs, Args> = {
   command: 'from [image]',
   describe: 'Create a working container based on an image',
-  builder: (y) =>
-    registryFlags(y
+  builder: (y) => {
+    let b = runSettingFlags(registryFlags(y
       .positional('image', { type: 'string', describe: 'image name or id, a transport:location, or scratch' })
       .option('name', { type: 'string', describe: 'set a name for the working container' })
       .option('cidfile', { type: 'string', describe: 'write the container ID to the file' })
@@ -28,8 +38,18 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('platform', { type: 'string', describe: 'OS/ARCH[/VARIANT] of the image to pull from a manifest list' })
       .option('arch', { type: 'string', describe: 'architecture of the image to pull' })
       .option('os', { type: 'string', describe: 'OS of the image to pull' })
-      .option('variant', { type: 'string', describe: 'architecture variant of the image to pull' })) as never,
+      .option('variant', { type: 'string', describe: 'architecture variant of the image to pull' })
+      .option('format', { alias: 'f', type: 'string', describe: 'manifest format the container is meant for: oci or docker' })));
+    for (const f of NOT_YET) b = b.option(f, { type: 'string', hidden: true });
+    return b as never;
+  },
   handler: async (args) => {
+    for (const f of NOT_YET) {
+      if ((args as unknown as Record<string, unknown>)[f] !== undefined) throw new NotImplementedError(`trowel from --${f}`);
+    }
+    // Run settings are checked now: a bad one fails here rather than at the first run.
+    checkRunSettings(args);
+    const format = args.format !== undefined ? manifestFormat(args.format) : undefined;
     // buildah's --pull takes its value only as --pull=VALUE: in `from --pull IMAGE` the image is
     // the positional and the policy is `newer`; yargs gives the image to --pull instead.
     let pullFlag = args.pull;
@@ -53,7 +73,11 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       });
       image = record.id;
     }
-    const c = await createWorkingContainer(store, { image, ...(args.name ? { name: args.name } : {}) });
+    const c = await createWorkingContainer(store, {
+      image, runDefaults: runDefaultsOf(args),
+      ...(args.name ? { name: args.name } : {}),
+      ...(format ? { format } : {}),
+    });
     if (args.cidfile) writeFileSync(args.cidfile, c.id);
     out(c.name);
   },

@@ -47,6 +47,26 @@ export interface LayerRecord {
 }
 
 /** A working container: a base image's layers, a writable upper dir and a config being edited. */
+/**
+ * Run settings given to `from` (`--network`, `--volume`, `--cap-add`, …): every later `run` of
+ * the container uses them, its own flags added to the lists and replacing the single values.
+ */
+export interface RunDefaults {
+  capAdd?: string[];
+  capDrop?: string[];
+  volumes?: string[];
+  ulimits?: string[];
+  addHosts?: string[];
+  devices?: string[];
+  securityOpt?: string[];
+  network?: string;
+  pid?: string;
+  ipc?: string;
+  uts?: string;
+  isolation?: string;
+  cgroupns?: string;
+}
+
 export interface ContainerRecord {
   id: string;
   name: string;
@@ -67,6 +87,8 @@ export interface ContainerRecord {
   createdBy?: string;
   historyComment?: string;
   format?: 'oci' | 'docker';
+  /** Settings from `from` that `run` uses unless told otherwise. */
+  runDefaults?: RunDefaults;
 }
 
 export interface StoreState {

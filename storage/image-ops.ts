@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import type { Store } from './store.js';
 import type { ImageRecord, StoreState } from './records.js';
 import type { Digest } from '../oci/digest.js';
@@ -70,7 +69,9 @@ export async function removeImage(store: Store, input: string, opts: { force?: b
     return { untagged: img.names, removed: img.id } satisfies RemoveImageResult;
   });
   for (const b of freed.blobs) store.blobs.remove(b);
-  for (const d of freed.diffIDs) rmSync(store.layerDir(d), { recursive: true, force: true });
+  // A layer dir can be thousands of files: it is moved out of layers/ at once and deleted by a
+  // detached rm, off the caller's clock (bud drops its intermediate stage images this way).
+  for (const d of freed.diffIDs) store.discardDir(store.layerDir(d));
   return result;
 }
 

@@ -4,7 +4,8 @@
  * must find its files owned by the host ids it maps to:
  *
  * - each lower layer is used through a copy re-owned to host ids, made once per map and kept
- *   in the store (`idmapped-layers/<maps>/<layer>`; removable at any time);
+ *   in the store (`idmapped-layers/<maps>/<layer>`; removable at any time, and pruned when its
+ *   layer leaves the store);
  * - the container's upper dir is shifted to host ids for the run (what the RUN writes is stored
  *   under the mapped host ids) and back to container ids afterwards, so COPY, commit and the
  *   layer store only ever see container ids. A marker beside the upper dir lets a later run
@@ -15,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { NotImplementedError, TrowelError } from '../../oci/error.js';
@@ -46,12 +47,45 @@ function copyTree(from: string, to: string): Promise<void> {
   });
 }
 
+/** Whether process `pid` still exists. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Removes re-owned copies whose layer is no longer in the store, and half-made copies of
+ * processes that are gone, so `idmapped-layers/` does not outgrow the layers it mirrors.
+ * `empty` (the store's lower dir for scratch) always stays.
+ */
+export function pruneIdMappedLayers(storeRoot: string): void {
+  const base = join(storeRoot, 'idmapped-layers');
+  let keys: string[];
+  try {
+    keys = readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const key of keys) {
+    for (const name of readdirSync(join(base, key))) {
+      const tmp = /^tmp-(\d+)-/.exec(name);
+      const stale = tmp ? !alive(Number(tmp[1])) : name !== 'empty' && !existsSync(join(storeRoot, 'layers', name));
+      if (stale) rmSync(join(base, key, name), { recursive: true, force: true });
+    }
+  }
+}
+
 /**
  * The lower dirs re-owned to the maps' host ids (same order), copying each layer the first time.
  * Copies are made beside their final place and renamed into it, so a killed copy is never used.
  * @throws IdMappedLayerError naming the layer when it cannot be copied.
  */
 export async function idMappedLowerDirs(storeRoot: string, lowerDirs: readonly string[], maps: IdMaps): Promise<string[]> {
+  pruneIdMappedLayers(storeRoot);
   const base = join(storeRoot, 'idmapped-layers', idMapsKey(maps));
   mkdirSync(base, { recursive: true, mode: 0o700 });
   const out: string[] = [];

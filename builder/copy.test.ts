@@ -116,6 +116,14 @@ test('ADD --parents unpacks an archive in its kept parent directory', async () =
   assert.not.ok(existsSync(join(root, 'a/src/keep/p.tar')));
 });
 
+test('--parents honours the ignore file, and an exception inside an excluded directory', async () => {
+  const exclude = (rel: string) => rel === 'src/keep' || (rel.startsWith('src/keep/') && rel !== 'src/keep/c.log') || rel.endsWith('.log') && rel !== 'src/keep/c.log';
+  await copyIntoRoot(root, { sources: ['src/*'], dest: '/p/', contextDir: context, confineToContext: true, owner, parents: true, exclude, excludeHasExceptions: true });
+  assert.ok(existsSync(join(root, 'p/src/a.txt')));
+  assert.not.ok(existsSync(join(root, 'p/src/b.log')));
+  assert.is(readFileSync(join(root, 'p/src/keep/c.log'), 'utf8'), 'c');
+});
+
 test('--parents reports a missing source and a glob matching nothing', async () => {
   for (const source of ['src/none.txt', 'src/*.none']) {
     try {

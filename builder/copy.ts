@@ -262,7 +262,12 @@ function expandParentSources(opts: CopyOptions): KeptEntry[] {
   for (const source of opts.sources) {
     const { base, pattern } = pivotSource(source);
     const baseDir = followInContext(context, join(context, base), source);
-    const matches = expandPivoted(baseDir, pattern).filter((m) => m === '' || !opts.exclude?.(contextRelative(opts, join(baseDir, m))));
+    // An excluded directory stays when a `!pattern` may bring back something inside it.
+    const kept = (m: string) => {
+      if (m === '' || !opts.exclude?.(contextRelative(opts, join(baseDir, m)))) return true;
+      return !!opts.excludeHasExceptions && existsSync(join(baseDir, m)) && statSync(join(baseDir, m)).isDirectory();
+    };
+    const matches = expandPivoted(baseDir, pattern).filter(kept);
     if (matches.length === 0) throw new CopySourceError(source, hasGlobMeta(pattern) ? 'no items matching glob' : 'no such file or directory: it is excluded by the ignore file');
     for (const kept of matches) {
       const host = kept === '' ? baseDir : followInContext(context, join(baseDir, kept), source);

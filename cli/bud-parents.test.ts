@@ -5,22 +5,19 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrowelSandbox } from '../test/support/trowel.js';
+import { writeTree } from '../test/support/files.js';
 import { makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
 
 let t: TrowelSandbox;
 let work = '';
 
+/** A context directory under the work dir with `files` (path -> content); returns its path. */
 function context(name: string, files: Record<string, string>): string {
-  const dir = join(work, name);
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), content);
-  }
-  return dir;
+  return writeTree(join(work, name), files);
 }
 
 test.before(() => {

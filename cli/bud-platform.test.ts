@@ -8,10 +8,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrowelSandbox, mountsUnder, type RunResult } from '../test/support/trowel.js';
+import { writeTree } from '../test/support/files.js';
 import { buildahStoreArgs, makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
 import { startRegistry, skopeo, type TestRegistry } from '../test/support/registry.js';
 import { findEmulator } from '../builder/build/emulation.js';
@@ -24,13 +25,9 @@ let work = '';
 
 interface Entry { digest: string; platform: { os: string; architecture: string; variant?: string } }
 
+/** A context directory under the work dir with `files` (path -> content); returns its path. */
 function context(name: string, files: Record<string, string>): string {
-  const dir = join(work, name);
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), content);
-  }
-  return dir;
+  return writeTree(join(work, name), files);
 }
 
 function trowel(args: string[], sandbox = t): Promise<RunResult> {

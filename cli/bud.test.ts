@@ -6,12 +6,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { TROWEL_BIN, TrowelSandbox, mountsUnder } from '../test/support/trowel.js';
+import { writeTree } from '../test/support/files.js';
 import { makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
 import { startRegistry } from '../test/support/registry.js';
 import { formatPlatform, hostPlatform } from '../oci/platform.js';
@@ -19,15 +20,9 @@ import { formatPlatform, hostPlatform } from '../oci/platform.js';
 let t: TrowelSandbox;
 let work = '';
 
-/** A context directory with `files` (path -> content); returns its path. */
+/** A context directory under the work dir with `files` (path -> content); returns its path. */
 function context(name: string, files: Record<string, string>): string {
-  const dir = join(work, name);
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), content);
-  }
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  return writeTree(join(work, name), files);
 }
 
 function containers(): string[] {

@@ -161,7 +161,7 @@ test('--timestamp: two builds in different stores give the same image id', () =>
   }
 });
 
-test('--output writes the file system to a directory or a tar', () => {
+test('--output writes the file system to a directory, a tar, or a tar on stdout', () => {
   const dir = context('output', { Containerfile: 'FROM busybox\nRUN mkdir /o && echo out > /o/file && chmod 600 /o/file\n' });
   const dest = join(work, 'out-dir');
   const tarFile = join(work, 'out.tar');
@@ -170,7 +170,14 @@ test('--output writes the file system to a directory or a tar', () => {
   assert.is(statSync(join(dest, 'o/file')).mode & 0o777, 0o600);
   assert.is(t.run(['bud', '-o', `type=tar,dest=${tarFile}`, dir]).code, 0);
   const listing = spawnSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).stdout;
-  assert.match(listing, /^\.\/o\/file$/m);
+  assert.match(listing, /^o\/file$/m, 'entries are named as buildah names them, without ./');
+  // `-`: the tar alone on stdout (progress and the image id go to stderr).
+  const r = spawnSync(process.execPath, [TROWEL_BIN, 'bud', '--output', '-', dir], { env: { ...process.env, TROWEL_ROOT: t.root }, maxBuffer: 64 << 20 });
+  assert.is(r.status, 0, r.stderr.toString());
+  const fromStdout = spawnSync('tar', ['-t'], { input: r.stdout, encoding: 'utf8' });
+  assert.is(fromStdout.status, 0, 'stdout is a tar and nothing else');
+  assert.match(fromStdout.stdout, /^o\/file$/m);
+  assert.match(r.stderr.toString(), /STEP 2\/2: RUN/);
   const bad = t.run(['bud', '--output', 'type=zip,dest=x', dir]);
   assert.match(bad.stderr, /parse --output "type=zip,dest=x": type must be local or tar/);
   assert.equal(containers(), []);

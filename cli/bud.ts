@@ -155,7 +155,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('authfile', { type: 'string' })
       .option('creds', { type: 'string' })
       .option('cert-dir', { type: 'string' })
-      .option('output', { type: 'string', alias: 'o', describe: 'also write the image file system: type=local,dest=DIR or type=tar,dest=FILE' })
+      .option('output', { type: 'string', alias: 'o', describe: 'also write the image file system: type=local,dest=DIR, type=tar,dest=FILE, or - (a tar on stdout)' })
       .option('add-host', { ...list, describe: 'host:ip added to /etc/hosts in RUN steps' })
       .option('pid', { type: 'string', describe: "PID namespace for RUN steps: 'private' (the default) or 'host'" })
       .option('ipc', { type: 'string', describe: "IPC namespace for RUN steps: 'private' (the default) or 'host'" })
@@ -206,9 +206,11 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     const timestamp = parseTimestamp(args.timestamp ?? args['source-date-epoch'] ?? process.env.SOURCE_DATE_EPOCH);
     let log: WriteStream | undefined;
     if (args.logfile) log = createWriteStream(args.logfile);
+    // With the tar on stdout (--output -), stdout carries nothing else: progress goes to stderr.
+    const tarOnStdout = output?.dest === '-';
     const write = (line: string) => {
       if (log) log.write(line + '\n');
-      else if (!args.quiet) process.stdout.write(line + '\n');
+      else if (!args.quiet) (tarOnStdout ? process.stderr : process.stdout).write(line + '\n');
     };
     const controller = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => controller.abort(`received ${sig}`);
@@ -219,7 +221,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       allPlatforms,
       ...(args.manifest !== undefined ? { manifest: args.manifest } : {}),
       ...(args.iidfile ? { singleImageFlag: `--iidfile ${args.iidfile}` } : args.output !== undefined ? { singleImageFlag: `--output ${args.output}` } : {}),
-      onImage: (image) => out(image.imageId),
+      onImage: (image) => (tarOnStdout ? process.stderr.write(image.imageId + '\n') : out(image.imageId)),
       // As buildah: --jobs also bounds how many platforms build at once (one unless given).
       ...(args.jobs !== undefined ? { platformJobs: args.jobs } : {}),
       contextDir: stdinContext?.contextDir ?? context,

@@ -31,6 +31,9 @@ test.before.each(() => {
   chmodSync(join(context, 'sub/b'), 0o4755);
   chmodSync(join(context, 'sub/deep'), 0o700);
   utimesSync(join(context, 'a.txt'), 981_158_400, 981_158_400);
+  // Enough files for the real copy to run on worker threads.
+  mkdirSync(join(context, 'sub/many'));
+  for (let i = 0; i < 150; i++) writeFileSync(join(context, 'sub/many', `m${i}`), `file ${i}\n`.repeat(i));
   utimesSync(join(context, 'sub'), 981_158_400, 981_158_400);
 });
 test.after.each(() => cleanup(base));

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, constants as fsc, existsSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, lutimesSync, utimesSync, renameSync, openSync, readSync, writeSync, closeSync, createReadStream, type Stats } from 'node:fs';
+import { chmodSync, copyFileSync, constants as fsc, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, lutimesSync, utimesSync, renameSync, openSync, readSync, closeSync, createReadStream, type Stats } from 'node:fs';
 import { basename, isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
@@ -6,6 +6,8 @@ import { TrowelError } from '../oci/error.js';
 import { applyLayer, detectCompression } from '../layers/index.js';
 import { expandGlob, hasGlobMeta } from './glob.js';
 import { resolveInRoot } from './root-path.js';
+import { copyFiles } from './copy-pool.js';
+import { type FileCopy } from './file-copy.js';
 import { expandPivoted, pivotSource } from './parent-sources.js';
 
 /** A COPY/ADD source that is missing, outside the context, or otherwise unusable. */
@@ -109,68 +111,41 @@ export function hasIncluded(dir: string, opts: CopyOptions): boolean {
   return false;
 }
 
-/** The buffer file contents pass through (the copy is synchronous, so one is enough). */
-let copyBuffer: Buffer | undefined;
-
-const CREATE_NEW = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL;
-
-/**
- * Copies regular file `src` to `target` (replacing whatever is there, never following a link
- * at `target`) with the owner, mode and times `setOwnerAndMode` gives.
- *
- * Why not copyFileSync + setOwnerAndMode: a COPY of a large context is thousands of small
- * files, and there the cost is the file-system calls per file, each a metadata update of the
- * new inode through overlay (copyFileSync alone does fstat, fchmod and ftruncate on it, then
- * lchown, chmod and utimes by path). Here the file is created exclusively with its mode, its
- * owner and mode are changed only when the created inode differs, and the times are set on
- * the open descriptor: one metadata update in the common case.
- */
-function copyRegularFile(src: string, target: string, st: Stats, opts: CopyOptions): void {
-  const mode = opts.chmod ?? st.mode & 0o7777;
-  let out: number;
-  try {
-    out = openSync(target, CREATE_NEW, mode & 0o777);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    rmSync(target, { recursive: true, force: true });
-    out = openSync(target, CREATE_NEW, mode & 0o777);
-  }
-  try {
-    const input = openSync(src, fsc.O_RDONLY);
-    try {
-      const buf = (copyBuffer ??= Buffer.allocUnsafeSlow(1 << 20));
-      for (let total = 0, n = buf.length; ;) {
-        // A short read that reaches the size lstat gave is the end: no extra read for EOF.
-        if (n < buf.length && total >= st.size) break;
-        n = readSync(input, buf, 0, buf.length, null);
-        if (n === 0) break;
-        for (let written = 0; written < n;) written += writeSync(out, buf, written, n - written);
-        total += n;
-      }
-    } finally {
-      closeSync(input);
-    }
-    const owner = opts.owner ?? { uid: 0, gid: 0 };
-    const made = fstatSync(out);
-    const chowned = made.uid !== owner.uid || made.gid !== owner.gid;
-    if (chowned) fchownSync(out, owner.uid, owner.gid);
-    // A chown clears setuid/setgid bits, so those are set again after it.
-    if ((made.mode & 0o7777) !== mode || (chowned && (mode & 0o6000) !== 0)) fchmodSync(out, mode);
-    futimesSync(out, st.atime, st.mtime);
-  } finally {
-    closeSync(out);
-  }
+/** What a walk leaves for afterwards: files to copy (on worker threads), then directory metadata. */
+interface CopyBatch {
+  files: FileCopy[];
+  /** Directories in the order their metadata is set: children before parents (creating an entry changes its parent's mtime). */
+  dirs: { path: string; st: Stats }[];
 }
 
-/** Copies one host entry (not following a symlink) to `target` inside the root. */
-function copyEntry(src: string, target: string, opts: CopyOptions): void {
+function newBatch(): CopyBatch {
+  return { files: [], dirs: [] };
+}
+
+/** Copies the batch's files, then sets its directories' owner, mode and times. */
+async function finishBatch(batch: CopyBatch, opts: CopyOptions): Promise<void> {
+  await copyFiles(batch.files);
+  for (const d of batch.dirs) setOwnerAndMode(d.path, d.st, opts, false);
+}
+
+/** The copy of regular file `src` at `target`, with the owner, mode and times `setOwnerAndMode` gives. */
+function fileCopy(src: string, target: string, st: Stats, opts: CopyOptions): FileCopy {
+  const owner = opts.owner ?? { uid: 0, gid: 0 };
+  return { src, target, mode: opts.chmod ?? st.mode & 0o7777, uid: owner.uid, gid: owner.gid, size: st.size, atimeMs: st.atime.getTime(), mtimeMs: st.mtime.getTime() };
+}
+
+/**
+ * Copies one host entry (not following a symlink) to `target` inside the root: directories
+ * and symlinks at once, regular files and the directories' metadata left in `batch`.
+ */
+function copyEntry(src: string, target: string, opts: CopyOptions, batch: CopyBatch): void {
   if (opts.exclude?.(contextRelative(opts, src))) {
     // A `!pattern` can bring back part of an excluded directory: copy just that part.
     if (!(opts.excludeHasExceptions && lstatSync(src).isDirectory() && hasIncluded(src, opts))) return;
   }
   const st = lstatSync(src);
   if (st.isFile()) {
-    copyRegularFile(src, target, st, opts);
+    batch.files.push(fileCopy(src, target, st, opts));
     return;
   }
   let existing: Stats | undefined;
@@ -182,8 +157,8 @@ function copyEntry(src: string, target: string, opts: CopyOptions): void {
   if (st.isDirectory()) {
     if (existing && !existing.isDirectory()) rmSync(target, { force: true });
     if (!existing || !existing.isDirectory()) mkdirSync(target, { mode: 0o755 });
-    for (const name of readdirSync(src).sort()) copyEntry(join(src, name), join(target, name), opts);
-    setOwnerAndMode(target, st, opts, false);
+    for (const name of readdirSync(src).sort()) copyEntry(join(src, name), join(target, name), opts, batch);
+    batch.dirs.push({ path: target, st });
     return;
   }
   if (existing) rmSync(target, { recursive: true, force: true });
@@ -316,11 +291,13 @@ async function copyWithParents(root: string, opts: CopyOptions): Promise<void> {
     const st = statSync(host);
     if (st.isDirectory()) {
       const target = parts.length === 0 ? destResolved : join(parent, parts[parts.length - 1]!);
+      const batch = newBatch();
       if (parts.length === 0) {
-        for (const name of readdirSync(host).sort()) copyEntry(join(host, name), join(target, name), opts);
+        for (const name of readdirSync(host).sort()) copyEntry(join(host, name), join(target, name), opts, batch);
       } else {
-        copyEntry(host, target, opts);
+        copyEntry(host, target, opts, batch);
       }
+      await finishBatch(batch, opts);
       continue;
     }
     const kind = opts.extractArchives ? archiveKind(host) : undefined;
@@ -369,7 +346,10 @@ export async function copyIntoRoot(root: string, opts: CopyOptions): Promise<voi
     const st = statSync(src);
     if (st.isDirectory() || destIsDir) makeDestDir();
     if (st.isDirectory()) {
-      for (const name of readdirSync(src).sort()) copyEntry(join(src, name), join(destResolved, name), opts);
+      // One source at a time: a later source may replace what an earlier one wrote.
+      const batch = newBatch();
+      for (const name of readdirSync(src).sort()) copyEntry(join(src, name), join(destResolved, name), opts, batch);
+      await finishBatch(batch, opts);
       continue;
     }
     const kind = opts.extractArchives ? archiveKind(src) : undefined;

@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { createHash } from 'node:crypto';
@@ -286,6 +286,32 @@ test('RUN --mount=type=secret: the secret is readable in RUN and absent from the
   assert.match(out, /^8/);
   assert.not.match(out.split('\n').slice(1).join('\n'), /^pw$/m);
   assert.match(out, /hunter2/, 'what RUN wrote itself is kept');
+});
+
+test('secrets from the environment (--secret env=), and as a variable of one RUN (--mount …,env=): never in the image', () => {
+  const dir = context('secret-env', {
+    Containerfile: [
+      'FROM busybox',
+      // env= alone: a variable, no file; env= with a target: both.
+      'RUN --mount=type=secret,id=tok,env=TOKEN sh -c \'echo "${#TOKEN}" > /len; test ! -e /run/secrets/tok && echo nofile > /file\'',
+      'RUN --mount=type=secret,id=tok,env=TOKEN,target=/t sh -c \'printf %s "$TOKEN" | cmp -s /t - && echo same > /both\'',
+      'RUN echo "after: [${TOKEN}]" > /after',
+      '',
+    ].join('\n'),
+  });
+  const r = t.run(['bud', '--secret', 'id=tok,env=MY_BUILD_TOKEN', '-t', 'secret-env', dir], { env: { MY_BUILD_TOKEN: 'sekrit-value-42' } });
+  assert.is(r.code, 0, r.stderr);
+  const c = t.ok(['from', 'secret-env']);
+  const out = t.ok(['run', c, '--', 'sh', '-c', 'cat /len /file /after; cat /both 2>&1']);
+  t.ok(['rm', c]);
+  assert.equal(out.split('\n'), ['15', 'nofile', 'after: []', 'same']);
+  const inspect = t.ok(['inspect', 'secret-env']);
+  assert.not.match(inspect, /sekrit/, 'the value is in no config or history');
+  assert.not.match(r.stdout + r.stderr, /sekrit/, 'nor in the output');
+  assert.equal(readdirSync(join(t.root, 'tmp')).filter((n) => n.startsWith('build-secrets-')), [], 'the file made for it is gone');
+  const missing = t.run(['bud', '--secret', 'id=tok,env=NO_SUCH_VARIABLE_HERE', dir]);
+  assert.is(missing.code, 125);
+  assert.match(missing.stderr, /NO_SUCH_VARIABLE_HERE/);
 });
 
 test('a failing RUN: exit status, the step and line in one message, nothing tagged or left', () => {

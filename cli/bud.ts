@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { createWriteStream, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
 import type { GlobalArgs } from './global-options.js';
 import { openStore, out } from './context.js';
 import { manifestFormat } from './manifest-format.js';
@@ -70,25 +71,54 @@ function parseBuildArgs(items: string[], files: string[]): Record<string, string
 }
 
 /** `--secret id=ID,src=PATH` (also `type=file`; `type=env,env=VAR` is not supported yet). */
-function parseSecrets(items: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of items) {
+/** `--secret` values: a file (`src=PATH`, the default type) or a variable of trowel's environment (`type=env`, or `env=VAR`). */
+interface SecretSource { id: string; file?: string; variable?: string }
+
+function parseSecrets(items: string[]): SecretSource[] {
+  return items.map((item) => {
     const kv = new Map(item.split(',').map((p) => {
       const eq = p.indexOf('=');
       return eq < 0 ? [p, ''] as const : [p.slice(0, eq), p.slice(eq + 1)] as const;
     }));
     const id = kv.get('id');
-    const src = kv.get('src') ?? kv.get('source');
-    if (kv.get('type') === 'env' || kv.has('env')) throw new NotImplementedError('--secret type=env');
-    if (!id || !src) throw new InvalidArgumentError(`parse --secret ${JSON.stringify(item)}: want id=ID,src=PATH`);
+    const type = kv.get('type') ?? (kv.has('env') ? 'env' : 'file');
+    const src = kv.get('env') ?? kv.get('src') ?? kv.get('source') ?? (type === 'env' ? id : undefined);
+    if (!id || !src) throw new InvalidArgumentError(`parse --secret ${JSON.stringify(item)}: want id=ID,src=PATH or id=ID,env=VARIABLE`);
+    if (type === 'env') {
+      if (process.env[src] === undefined) throw new InvalidArgumentError(`parse --secret ${JSON.stringify(item)}: the environment has no variable ${src}`);
+      return { id, variable: src };
+    }
+    if (type !== 'file') throw new InvalidArgumentError(`parse --secret ${JSON.stringify(item)}: type must be file or env`);
     try {
       readFileSync(src);
     } catch {
       throw new InvalidArgumentError(`parse --secret ${JSON.stringify(item)}: cannot read ${src}`);
     }
-    out[id] = src;
+    return { id, file: src };
+  });
+}
+
+/**
+ * The build's secrets as files: a variable's value is written to a 0600 file in the store's
+ * temporary directory (swept if trowel dies) and removed with `remove`.
+ */
+function secretFiles(sources: SecretSource[], tmpDir: string): { files: Record<string, string>; remove: () => void } {
+  const files: Record<string, string> = {};
+  let dir: string | undefined;
+  for (const s of sources) {
+    if (s.file !== undefined) {
+      files[s.id] = s.file;
+      continue;
+    }
+    if (dir === undefined) {
+      mkdirSync(tmpDir, { recursive: true });
+      dir = mkdtempSync(join(tmpDir, 'build-secrets-'));
+    }
+    const file = join(dir, `secret-${Object.keys(files).length}`);
+    writeFileSync(file, process.env[s.variable!]!, { mode: 0o600 });
+    files[s.id] = file;
   }
-  return out;
+  return { files, remove: () => dir !== undefined && rmSync(dir, { recursive: true, force: true }) };
 }
 
 function parsePull(value: string | undefined): PullPolicy {
@@ -201,6 +231,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     if (context === '-' && args.file.includes('-')) throw new InvalidArgumentError('build image: stdin cannot be both the context (-) and the Containerfile (-f -)');
     if (/^(https?|git):\/\//.test(context)) throw new NotImplementedError('a build context from a URL');
     const output = args.output !== undefined ? parseOutputSpec(args.output) : undefined;
+    const secretSources = parseSecrets(args.secret);
     const store = openStore(args);
     const stdinContext = context === '-' ? await contextFromStdin(readFileSync(0), store.tmpDir) : undefined;
     const timestamp = parseTimestamp(args.timestamp ?? args['source-date-epoch'] ?? process.env.SOURCE_DATE_EPOCH);
@@ -244,7 +275,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       ...(args.isolation !== undefined ? { isolation: args.isolation } : {}),
       ...(args.network !== undefined ? { network: args.network } : {}),
       volumes: args.volume,
-      secrets: parseSecrets(args.secret),
+      secrets: {},
       ssh: Object.fromEntries(args.ssh.map((v) => parseSshSpec(v)).map(({ id, paths }) => [id, paths])),
       ...(userns ? { userns } : {}),
       capAdd: args['cap-add'],
@@ -269,7 +300,10 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       warn: (m) => process.stderr.write(`WARN[0000] ${m}\n`),
       signal: controller.signal,
     };
+    let secrets: ReturnType<typeof secretFiles> | undefined;
     try {
+      secrets = secretFiles(secretSources, store.tmpDir);
+      options.secrets = secrets.files;
       // Each image's id is printed as its build ends (onImage), as buildah does.
       const { images } = await buildPlatforms(store, options);
       const only = images.length === 1 ? images[0]!.imageId : undefined;
@@ -280,6 +314,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       process.off('SIGTERM', onSignal);
       log?.end();
       stdinContext?.remove();
+      secrets?.remove();
     }
   },
 };

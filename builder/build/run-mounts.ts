@@ -2,10 +2,12 @@
  * `RUN --mount=…` entries -> the `--mount` specs builder/run understands: bind (from the
  * context, or a stage or image root with `from=`; read-only unless `rw`), cache (a directory
  * kept in the store by id), tmpfs, and secret (the `--secret` file, read-only, at
- * `/run/secrets/<id>` by default; never copied into the layer), and ssh (a socket relaying to
+ * `/run/secrets/<id>` by default, or its content as a variable of the command with `env=`;
+ * never copied into the layer), and ssh (a socket relaying to
  * the `--ssh` agent of the id, at `/run/buildkit/ssh_agent.N` by default, with `SSH_AUTH_SOCK`
  * pointing at the first one for this command only).
  */
+import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { InvalidArgumentError, NotImplementedError } from '../../oci/error.js';
 import type { RunMount } from '../../parser/index.js';
@@ -106,7 +108,12 @@ export async function runMountSpecs(mounts: readonly RunMount[], src: RunMountSo
           if (m.required) throw new InvalidArgumentError(`mount secret ${id}: it is required but no --secret id=${id},src=PATH was given`);
           return;
         }
-        if (m.env !== undefined) throw new NotImplementedError('RUN --mount=type=secret,env=');
+        if (m.env !== undefined) {
+          // The secret as a variable of this one command (BuildKit's env=); a file too only when a target is given.
+          if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(m.env)) throw new InvalidArgumentError(`mount secret ${id}: env=${m.env} is not a variable name`);
+          env.push(`${m.env}=${readFileSync(file, 'utf8')}`);
+          if (m.target === undefined) break;
+        }
         specs.push(`type=bind,source=${field(file)},target=${field(target ?? `/run/secrets/${id}`)},ro=true`);
         break;
       }

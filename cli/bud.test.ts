@@ -314,6 +314,23 @@ test('secrets from the environment (--secret env=), and as a variable of one RUN
   assert.match(missing.stderr, /NO_SUCH_VARIABLE_HERE/);
 });
 
+test('--skip-unused-stages=false builds the stages the target does not need (up to it), numbered as buildah numbers them', () => {
+  const dir = context('unused-stages', {
+    Containerfile: 'FROM busybox AS unused\nRUN echo built-unused\nFROM scratch AS b\nCOPY Containerfile /b\nFROM b AS after\nCOPY Containerfile /c\nFROM scratch AS later\nCOPY Containerfile /l\n',
+  });
+  const skipped = t.run(['bud', '--target', 'after', dir]);
+  assert.is(skipped.code, 0, skipped.stderr);
+  assert.not.match(skipped.stdout, /built-unused/);
+  assert.ok(skipped.stdout.split('\n').includes('[2/3] STEP 1/2: FROM scratch AS b'), skipped.stdout);
+  const all = t.run(['bud', '--skip-unused-stages=false', '--target', 'after', dir]);
+  assert.is(all.code, 0, all.stderr);
+  const lines = all.stdout.split('\n');
+  assert.ok(lines.includes('[1/3] STEP 2/2: RUN echo built-unused'), all.stdout);
+  assert.ok(lines.includes('built-unused'), 'its RUN ran');
+  assert.not.match(all.stdout, /AS later/, 'a stage after the target is never built');
+  assert.equal(containers(), []);
+});
+
 test('a failing RUN: exit status, the step and line in one message, nothing tagged or left', () => {
   const dir = context('fail', { Containerfile: 'FROM busybox\nRUN echo ok\nRUN exit 3\nRUN echo never\n' });
   const r = t.run(['bud', '-t', 'failed', dir]);

@@ -217,7 +217,6 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     });
     // Bad namespace values fail before anything is built.
     hostNamespacesOf({ pid: args.pid, ipc: args.ipc, uts: args.uts });
-    if (args['skip-unused-stages'] === false) throw new NotImplementedError('trowel bud --skip-unused-stages=false');
     const platforms = targetPlatforms({
       platforms: args.platform ?? [],
       ...(args.os !== undefined ? { os: args.os } : {}),
@@ -260,6 +259,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       tags: args.tag,
       buildArgs: parseBuildArgs(args['build-arg'], args['build-arg-file']),
       ...(args.target !== undefined ? { target: args.target } : {}),
+      ...(args['skip-unused-stages'] === false ? { skipUnusedStages: false } : {}),
       layers: args.layers ?? layersDefault(),
       noCache: !!args['no-cache'],
       squash: !!args.squash,

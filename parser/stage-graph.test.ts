@@ -54,6 +54,14 @@ test('--target by name (any case) or by index keeps only what it needs', () => {
   assert.equal(graph(DIAMOND, { target: '3' }).externalImages, ['alpine:3']);
 });
 
+test('--skip-unused-stages=false builds every stage up to the target, never one after it', () => {
+  const all = graph(DIAMOND, { skipUnusedStages: false });
+  assert.equal(all.order, [0, 3, 1, 2, 4], 'the unrelated stage is built too, in its wave');
+  assert.equal(all.externalImages, ['busybox', 'alpine:3']);
+  assert.equal(graph(DIAMOND, { skipUnusedStages: false, target: 'right' }).order, [0, 1, 2], 'left, before the target, is built; nothing after');
+  assert.equal(graph(DIAMOND, { skipUnusedStages: true, target: 'right' }).order, [0, 2]);
+});
+
 test('an unknown --target is an invalid argument naming the stages', () => {
   try {
     graph(DIAMOND, { target: 'nope' });

@@ -75,6 +75,11 @@ export interface StageGraphOptions {
   buildArgs?: Readonly<Record<string, string>>;
   /** The build and target platforms (for the built-in args). */
   platforms: BuildPlatforms;
+  /**
+   * Whether stages the target does not need are left out (buildah's `--skip-unused-stages`,
+   * default true). When false, every stage up to the target is built; later ones never are.
+   */
+  skipUnusedStages?: boolean;
 }
 
 /**
@@ -212,6 +217,7 @@ export function buildStageGraph(parsed: ParsedContainerfile, options: StageGraph
     s.dependsOn.forEach(mark);
   };
   mark(target);
+  if (options.skipUnusedStages === false) for (let i = 0; i < target; i++) mark(i);
 
   const level = new Map<number, number>();
   const levelOf = (i: number): number => {

@@ -29,6 +29,8 @@ export interface BuildOptions {
   buildArgs?: Record<string, string>;
   /** `--target`: the stage to stop at. */
   target?: string;
+  /** `--skip-unused-stages` (default true): false builds every stage up to the target. */
+  skipUnusedStages?: boolean;
   /**
    * `--platform`: the platform to build for. FROM images must be that platform's (picked from
    * a registry's index, or local and matching, else pulled per `pull`); a scratch stage gets it
@@ -115,6 +117,7 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     tagsAsGiven: o.tagsAsGiven ?? o.tags ?? [],
     buildArgs: o.buildArgs ?? {},
     ...(o.target !== undefined ? { target: o.target } : {}),
+    skipUnusedStages: o.skipUnusedStages ?? true,
     ...(o.platform !== undefined ? { platform: o.platform } : {}),
     layers: o.layers ?? false,
     noCache: o.noCache ?? false,

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keptParentModes, pivotSource } from './parent-sources.js';
@@ -33,6 +33,22 @@ test('keptParentModes lists the directories a --parents copy recreates, with the
     assert.equal(keptParentModes(dir, ['x/./y/*.txt']).map((l) => l.split(' ')[0]), ['x/y']);
     chmodSync(join(dir, 'x/y'), 0o755);
     assert.not.equal(keptParentModes(dir, ['x/y/*.txt']), before);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('keptParentModes never reads outside the root: a symlink to /etc names root/etc', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'trowel-parents-'));
+  try {
+    // The context links to the host's /etc; the copy would read root/etc, so must the cache key.
+    symlinkSync('/etc', join(dir, 'hostetc'));
+    mkdirSync(join(dir, 'etc/sub'), { recursive: true, mode: 0o711 });
+    chmodSync(join(dir, 'etc/sub'), 0o711);
+    writeFileSync(join(dir, 'etc/sub/f'), 'f');
+    assert.equal(keptParentModes(dir, ['hostetc/sub/f']), [`hostetc ${lstatSync(join(dir, 'etc')).mode}`, `hostetc/sub ${lstatSync(join(dir, 'etc/sub')).mode}`]);
+    // The host's /etc/ssl exists, the root's does not: nothing is listed for it.
+    assert.equal(keptParentModes(dir, ['hostetc/./ssl/*']), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

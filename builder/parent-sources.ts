@@ -6,6 +6,7 @@
 import { lstatSync } from 'node:fs';
 import { posix } from 'node:path';
 import { expandGlob, hasGlobMeta } from './glob.js';
+import { resolveInRoot } from './root-path.js';
 
 /** One source split at its pivot: `base` is where kept paths start, `pattern` what is kept. */
 export interface PivotedSource {
@@ -44,20 +45,30 @@ export function expandPivoted(baseDir: string, pattern: string): string[] {
 /**
  * What `--parents` also takes from the source tree besides the entries themselves: the mode
  * of every directory between a pivot and a kept entry (the copy recreates those directories),
- * as `path mode` lines, sorted, for the build cache key. Links are not followed (nothing
- * outside `root` is read); missing paths are left out.
+ * as `path mode` lines, sorted, for the build cache key. Paths are resolved as the copy
+ * resolves them, with `root` as `/` (a symlink to `/etc` names `root/etc`): nothing outside
+ * `root` is read. Missing paths are left out.
  */
 export function keptParentModes(root: string, sources: readonly string[]): string[] {
   const lines = new Set<string>();
+  const inRoot = (rel: string): string | undefined => {
+    try {
+      return resolveInRoot(root, rel, { followLast: true });
+    } catch {
+      return undefined; // the copy reports what cannot be resolved
+    }
+  };
   for (const source of sources) {
     const { base, pattern } = pivotSource(source);
-    const baseDir = posix.join(root, base);
+    const baseDir = inRoot(base);
+    if (baseDir === undefined) continue;
     for (const kept of expandPivoted(baseDir, pattern)) {
       const parts = kept.split('/');
       for (let i = 1; i < parts.length; i++) {
         const rel = posix.join(base, ...parts.slice(0, i));
+        const dir = inRoot(rel);
         try {
-          lines.add(`${rel} ${lstatSync(posix.join(root, rel)).mode}`);
+          if (dir !== undefined) lines.add(`${rel} ${lstatSync(dir).mode}`);
         } catch {
           /* the copy reports missing sources */
         }

@@ -13,7 +13,7 @@ import { formatPlatform, hostPlatform } from '../../oci/platform.js';
 import { TrowelError } from '../../oci/error.js';
 import { buildStageGraph, parseContainerfile } from '../../parser/index.js';
 import { isMounted, mountContainer, unmountContainer } from '../mount.js';
-import { createWorkingContainer, removeWorkingContainer } from '../working-container.js';
+import { createWorkingContainer, getContainer, removeWorkingContainer } from '../working-container.js';
 import { resolveBaseImage } from './base-image.js';
 import { loadBuildInputs } from './build-context.js';
 import { CacheIndex } from './cache-index.js';
@@ -61,6 +61,12 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
   o.signal = controller.signal;
 
   const results = new Map<number, string>();
+  /** Stages that left their working container instead of an image (only read from). */
+  const stageContainers = new Map<number, string>();
+  const stageIndexOf = (from: string): number | undefined => {
+    const stage = /^\d+$/.test(from) ? Number(from) : parsed.stages.find((s) => s.name === from.toLowerCase())?.index;
+    return stage !== undefined && stage < parsed.stages.length ? stage : undefined;
+  };
   const roots = new Map<string, Promise<string>>();
   const mountedForReading: string[] = [];
   const session: BuildSession = {
@@ -78,8 +84,8 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
       return id;
     },
     imageIdOf: async (from) => {
-      const stage = /^\d+$/.test(from) ? Number(from) : parsed.stages.find((s) => s.name === from.toLowerCase())?.index;
-      return stage !== undefined && stage < parsed.stages.length
+      const stage = stageIndexOf(from);
+      return stage !== undefined
         ? session.stageImage(stage)
         : (await resolveBaseImage(store, from, { policy: o.pull, log: o.progress, access: o.registryAccess, ...(o.platform ? { platform: formatPlatform(o.platform) } : {}) })).id;
     },
@@ -87,9 +93,15 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
       let p = roots.get(from);
       if (!p) {
         p = (async () => {
-          const imageId = await session.imageIdOf(from);
-          const c = await createWorkingContainer(store, { image: imageId });
-          session.containers.add(c.id);
+          const stage = stageIndexOf(from);
+          const kept = stage !== undefined ? stageContainers.get(stage) : undefined;
+          let c;
+          if (kept !== undefined) {
+            c = getContainer(store, kept);
+          } else {
+            c = await createWorkingContainer(store, { image: await session.imageIdOf(from) });
+            session.containers.add(c.id);
+          }
           const root = mountContainer(store, c);
           mountedForReading.push(root);
           return root;
@@ -113,7 +125,8 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
       async (index) => {
         // Numbered as buildah numbers them: by place in the file, out of the stages up to the target.
         const r = await runStage(session, index, index + 1, finalIndex + 1, index === finalIndex);
-        results.set(index, r.imageId);
+        if (r.containerId !== undefined) stageContainers.set(index, r.containerId);
+        else results.set(index, r.imageId);
         return r;
       },
       (reason) => controller.abort(reason instanceof Error ? reason.message : String(reason)),

@@ -55,9 +55,13 @@ export interface BuildSession {
   ssh?: SshForwarding;
 }
 
-/** The result of a stage: the image it committed. */
+/**
+ * The result of a stage: the image it committed, or, for a stage later stages only read from
+ * without `--layers`, its working container (`imageId` is then empty).
+ */
 export interface StageResult {
   imageId: string;
+  containerId?: string;
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -327,6 +331,12 @@ export async function runStage(session: BuildSession, index: number, position: n
 
   // One commit for the whole stage: the last step's entry is the commit's own.
   const c = await ensureContainer();
+  if (!isFinal && !graph.stages.some((g) => g.base.kind === 'stage' && g.base.index === index)) {
+    // Later stages only read this one's files (COPY --from, RUN --mount from=), and read them
+    // from its container: no image to make, hash and remove again at the end.
+    checkAbort();
+    return { imageId: '', containerId: c.id };
+  }
   const lastEntry = pendingHistory.pop();
   state.config.history = [...(state.config.history ?? []), ...pendingHistory];
   if (isFinal) ({ config: state.config, annotations } = finalChanges(state.config, annotations, o));

@@ -1,10 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrowelSandbox } from '../test/support/trowel.js';
 import { freePort } from '../test/support/registry.js';
-import { BUSYBOX_IMAGE, makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
+import { BUSYBOX_IMAGE, buildahStoreArgs, makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
 
 const test = suite('from: pull policy flags as buildah reads them, run settings kept for later runs');
 const t = new TrowelSandbox();
@@ -55,6 +57,33 @@ test('run settings given to from apply to every run of the container; a run adds
   const [limit, interfaces] = again.trim().split('\n');
   assert.is(limit, '77');
   assert.ok(Number(interfaces) > 1, `the host's interfaces are visible: ${again}`);
+});
+
+test('inspect of a container shows its run settings and base image as buildah shows them', () => {
+  const flags = ['--network', 'none', '--pid', 'host', '--cap-drop', 'CAP_CHOWN', '--cap-add', 'CAP_NET_RAW'];
+  const c = t.ok(['from', ...flags, 'localhost/base']);
+  const ours = JSON.parse(t.ok(['inspect', '--type', 'container', c]));
+  const store = mkdtempSync(join(tmpdir(), 'trowel-from-buildah-'));
+  try {
+    const buildah = (args: string[]) => {
+      const r = spawnSync('buildah', [...buildahStoreArgs(store), ...args], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(r.stderr);
+      return r.stdout.trim();
+    };
+    const theirs = JSON.parse(buildah(['inspect', '--type', 'container', buildah(['from', ...flags, 'scratch'])]));
+    assert.equal(ours.NamespaceOptions, theirs.NamespaceOptions);
+    assert.equal(ours.Capabilities, theirs.Capabilities);
+    assert.equal(ours.IDMappingOptions.HostUIDMapping, theirs.IDMappingOptions.HostUIDMapping);
+    assert.is(ours.Isolation, theirs.Isolation);
+  } finally {
+    spawnSync('buildah', [...buildahStoreArgs(store), 'rm', '--all']);
+    rmSync(store, { recursive: true, force: true });
+  }
+  // Config and Manifest are the base image's, as stored.
+  const image = JSON.parse(t.ok(['inspect', '--type', 'image', 'localhost/base']));
+  assert.is(ours.Config, image.Config);
+  assert.is(ours.Manifest, image.Manifest);
+  assert.is(JSON.parse(t.ok(['inspect', '--type', 'container', t.ok(['from', 'scratch'])])).Config, '');
 });
 
 test('bad run settings fail at from, and resource flags trowel does not apply are refused by name', () => {

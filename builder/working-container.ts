@@ -111,6 +111,8 @@ export async function removeWorkingContainer(store: Store, nameOrId: string): Pr
   await store.transaction((state) => {
     state.containers = state.containers.filter((x) => x.id !== c.id);
   });
-  rmSync(store.containerDir(c.id), { recursive: true, force: true });
+  // An upper dir can hold thousands of files (a build stage read from but never committed):
+  // the dir leaves containers/ by one rename and a detached rm deletes it, off the clock.
+  store.discardDir(store.containerDir(c.id));
   return c;
 }

@@ -331,6 +331,20 @@ test('--skip-unused-stages=false builds the stages the target does not need (up 
   assert.equal(containers(), []);
 });
 
+test('RUN --mount=type=cache: kept between builds by id, made with its uid and mode, never in the image', () => {
+  const dir = context('cache-mount', {
+    Containerfile: 'FROM busybox\nRUN --mount=type=cache,target=/cache,id=counter,uid=1000,mode=0750 sh -c \'stat -c "%u %a" /cache > /owner; echo run >> /cache/runs; wc -l < /cache/runs > /count\'\n',
+  });
+  for (const expected of ['1', '2']) {
+    const r = t.run(['bud', '--no-cache', '-t', 'cache-mount', dir]);
+    assert.is(r.code, 0, r.stderr);
+    const c = t.ok(['from', 'cache-mount']);
+    const out = t.ok(['run', c, '--', 'sh', '-c', 'cat /owner /count; ls -A /cache | wc -l']);
+    t.ok(['rm', c]);
+    assert.equal(out.split('\n').map((l) => l.trim()), ['1000 750', expected, '0'], `build ${expected}: ${out}`);
+  }
+});
+
 test('a failing RUN: exit status, the step and line in one message, nothing tagged or left', () => {
   const dir = context('fail', { Containerfile: 'FROM busybox\nRUN echo ok\nRUN exit 3\nRUN echo never\n' });
   const r = t.run(['bud', '-t', 'failed', dir]);

@@ -95,7 +95,8 @@ export async function runMountSpecs(mounts: readonly RunMount[], src: RunMountSo
       }
       case 'cache':
         if (m.from !== undefined) throw new NotImplementedError('RUN --mount=type=cache with from=');
-        specs.push(`type=cache,target=${field(target ?? '/')}${m.id !== undefined ? `,id=${field(m.id)}` : ''}${m.readonly ? ',ro=true' : ''}`);
+        specs.push(`type=cache,target=${field(target ?? '/')}${m.id !== undefined ? `,id=${field(m.id)}` : ''}${m.readonly ? ',ro=true' : ''}`
+          + `${m.mode !== undefined ? `,mode=${field(m.mode)}` : ''}${m.uid !== undefined ? `,uid=${field(m.uid)}` : ''}${m.gid !== undefined ? `,gid=${field(m.gid)}` : ''}`);
         break;
       case 'tmpfs':
         specs.push(`type=tmpfs,target=${field(target ?? '/')}${m.size !== undefined ? `,tmpfs-size=${field(m.size)}` : ''}`);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { statSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDevice, parseMount, parseVolume } from './mount-options.js';
@@ -31,6 +31,18 @@ test('--mount bind, tmpfs and cache', () => {
   assert.is(c1.source, c2.source, 'same id, same directory');
   assert.ok(existsSync(c1.source));
   assert.is.not(parseMount('type=cache,target=/other', ctx).source, c1.source);
+});
+
+test('a cache directory gets uid, gid and mode when it is made, and keeps them afterwards', () => {
+  const made = parseMount('type=cache,target=/c,id=owned,uid=1234,gid=5678,mode=0700', ctx);
+  const st = statSync(made.source);
+  assert.equal([st.uid, st.gid, st.mode & 0o7777], [1234, 5678, 0o700]);
+  const again = parseMount('type=cache,target=/c,id=owned,uid=1,mode=0777', ctx);
+  const st2 = statSync(again.source);
+  assert.equal([st2.uid, st2.mode & 0o7777], [1234, 0o700], 'an existing cache is left as it is');
+  assert.is(statSync(parseMount('type=cache,target=/d,id=plain', ctx).source).mode & 0o7777, 0o755);
+  assert.throws(() => parseMount('type=cache,target=/c,mode=rwx', ctx), /mode rwx is not an octal mode/);
+  assert.throws(() => parseMount('type=cache,target=/c,uid=root', ctx), /uid=root is not a number/);
 });
 
 test('bad --mount specs', () => {

@@ -4,7 +4,7 @@
  * (the helper resolves them inside the root). Cache mounts are directories kept under the
  * store, shared by id across runs.
  */
-import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
 import { InvalidArgumentError, NotImplementedError } from '../../oci/error.js';
@@ -140,10 +140,23 @@ export function parseMount(spec: string, ctx: MountContext): ContainerMount {
     }
     case 'cache': {
       const id = take(kv, 'id') ?? target;
-      take(kv, 'sharing', 'mode', 'uid', 'gid');
+      take(kv, 'sharing');
+      // The cache directory's owner and mode, given when it is made (BuildKit's: 0:0, 0755).
+      const mode = take(kv, 'mode');
+      if (mode !== undefined && !/^[0-7]{1,4}$/.test(mode)) throw bad(flag, spec, `mode ${mode} is not an octal mode`);
+      const uid = take(kv, 'uid');
+      const gid = take(kv, 'gid');
+      for (const [key, v] of [['uid', uid], ['gid', gid]] as const) {
+        if (v !== undefined && !/^\d+$/.test(v)) throw bad(flag, spec, `${key}=${v} is not a number`);
+      }
       if (kv.has('from')) throw new NotImplementedError('cache mounts from an image or stage (--mount type=cache,from=…)');
       const dir = join(ctx.cacheDir, createHash('sha256').update(id).digest('hex').slice(0, 32));
-      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      if (!existsSync(dir)) {
+        mkdirSync(ctx.cacheDir, { recursive: true, mode: 0o755 });
+        mkdirSync(dir, { mode: 0o755 });
+        if (mode !== undefined) chmodSync(dir, parseInt(mode, 8));
+        if (uid !== undefined || gid !== undefined) chownSync(dir, Number(uid ?? 0), Number(gid ?? 0));
+      }
       m = { type: 'bind', source: dir, target, readonly, recursive: false };
       break;
     }

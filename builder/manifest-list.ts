@@ -21,11 +21,16 @@ import type { ImageIndex, ImageManifest } from '../oci/manifest.js';
 import { isIndexMediaType, isManifestMediaType, MediaType, type Compression } from '../oci/media-types.js';
 import type { Platform } from '../oci/platform.js';
 import { repositoryName } from '../oci/reference.js';
-import { openDockerSource, type DockerTransportOptions } from '../registry/transports/docker.js';
+import type { DockerTransportOptions } from '../registry/transports/docker.js';
 import type { ImageDestination, ImageSource, ManifestBlob } from '../registry/transports/types.js';
 import { manifestForExport } from './export-manifest.js';
 import { StoreImageSource } from './store-transport.js';
 import { withBlobProgress, type BlobBytesListener } from './blob-progress.js';
+
+/** The registry client, loaded on use: it is a large part of start-up, and most commands need none. */
+async function openDockerSource(...args: Parameters<typeof import('../registry/transports/docker.js').openDockerSource>) {
+  return (await import('../registry/transports/docker.js')).openDockerSource(...args);
+}
 
 /** An entry of a manifest list: an image manifest's descriptor with its platform. */
 export type ListEntry = Descriptor & { platform?: Platform };

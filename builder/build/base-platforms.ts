@@ -13,7 +13,7 @@ import type { ImageConfig } from '../../oci/image-config.js';
 import type { ImageIndex, ImageManifest } from '../../oci/manifest.js';
 import { isIndexMediaType } from '../../oci/media-types.js';
 import { formatPlatform, type Platform } from '../../oci/platform.js';
-import { openDockerSource, type DockerTransportOptions } from '../../registry/transports/docker.js';
+import type { DockerTransportOptions } from '../../registry/transports/docker.js';
 import type { StageGraph } from '../../parser/index.js';
 import { BaseImageError } from './base-image.js';
 
@@ -60,6 +60,8 @@ async function platformsOf(store: Store, reference: string, access: DockerTransp
 
 /** The platforms the registry's manifest or index for `reference` offers. */
 async function registryPlatforms(reference: string, access: DockerTransportOptions): Promise<Platform[]> {
+  // Loaded on use: the registry client is a large part of start-up, and most builds need none.
+  const { openDockerSource } = await import('../../registry/transports/docker.js');
   const src = await openDockerSource(reference, access);
   try {
     const top = await src.getManifest();

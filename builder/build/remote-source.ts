@@ -9,7 +9,7 @@ import { createWriteStream, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { Agent, redirectInterceptor, request } from '../../registry/distribution/undici-lean.js';
+import type { Agent } from '../../registry/distribution/undici-lean.js';
 import { TrowelError } from '../../oci/error.js';
 
 /** A download failed or its content does not match `--checksum`. */
@@ -34,10 +34,14 @@ export interface Downloads {
 }
 
 let agent: ReturnType<Agent['compose']> | undefined;
-/** One agent for all downloads, following up to 10 redirects. */
-function redirecting(): ReturnType<Agent['compose']> {
-  agent ??= new Agent().compose(redirectInterceptor({ maxRedirections: 10 }));
-  return agent;
+/**
+ * One agent for all downloads, following up to 10 redirects, and undici's request. Loaded on
+ * use: undici is a large part of start-up, and few builds download anything.
+ */
+async function http(): Promise<{ dispatcher: ReturnType<Agent['compose']>; request: typeof import('../../registry/distribution/undici-lean.js').request }> {
+  const undici = await import('../../registry/distribution/undici-lean.js');
+  agent ??= new undici.Agent().compose(undici.redirectInterceptor({ maxRedirections: 10 }));
+  return { dispatcher: agent, request: undici.request };
 }
 
 /** The file name a URL gives its download. */
@@ -66,7 +70,8 @@ export async function downloadSources(urls: readonly string[], tmpDir: string, c
     for (const url of urls) {
       let res;
       try {
-        res = await request(url, { dispatcher: redirecting(), ...(signal ? { signal } : {}) });
+        const { dispatcher, request } = await http();
+        res = await request(url, { dispatcher, ...(signal ? { signal } : {}) });
       } catch (e) {
         throw new RemoteSourceError(url, (e as Error).message);
       }

@@ -6,16 +6,20 @@ import { renderGoTemplate } from './go-template.js';
 import { trowelVersion } from './version.js';
 import { hostArchitecture } from '../oci/platform.js';
 
-interface Args extends GlobalArgs { format?: string }
+interface Args extends GlobalArgs { format?: string; debug?: boolean }
 
 const cmd: CommandModule<GlobalArgs, Args> = {
   command: 'info',
   describe: 'Display trowel system information',
-  builder: (y) => y.option('format', { type: 'string', describe: 'use a Go template to format the output' }) as never,
+  builder: (y) =>
+    y
+      .option('format', { type: 'string', describe: 'use a Go template to format the output' })
+      .option('debug', { alias: 'd', type: 'boolean', describe: 'also show how trowel was built and what runs it' }) as never,
   handler: (args) => {
     const store = openStore(args);
     const state = store.state();
     const info = {
+      ...(args.debug ? { debug: { 'trowel version': trowelVersion(), 'node version': process.version, 'v8 version': process.versions.v8, 'native helper': 'C (native/)' } } : {}),
       host: {
         os: process.platform,
         arch: hostArchitecture(),

@@ -18,15 +18,17 @@ export type LayerMaker = (recipe: DiffRecipe) => Readable;
 /**
  * The layer of a COPY step, planned without copying (builder/copy-layer.ts), or `undefined`
  * when the step has to be copied for real: not a plain COPY from the context or another stage
- * (heredocs, `--parents`, ADD), `--userns` id maps, a vfs root, a container with changes of
- * its own, or a destination that already holds something. The container is mounted only
+ * (heredocs, `--parents`, ADD), `--userns` id maps, `--rm=false` (the kept container should
+ * hold the files), a vfs root, a container with changes of its own, or a destination that
+ * already holds something. The container is mounted only
  * while the plan is made.
  * @throws what the copy would throw for a bad source (CopySourceError).
  */
 export async function planCopyStepLayer(svc: StepServices, step: Instruction, inputs: StepInputs): Promise<LayerMaker | undefined> {
   if (step.kind !== 'copy' || step.inline.length > 0 || keepsParents(step) || inputs.downloads) return undefined;
   const { session } = svc;
-  if (session.options.userns !== undefined) return undefined;
+  // --rm=false keeps the working container, which should then hold what the step copied.
+  if (session.options.userns !== undefined || !session.options.rm) return undefined;
   const c = await svc.ensureContainer();
   if (readdirSync(session.store.containerPaths(c.id).upper).length > 0) return undefined;
   const sourceRoot = step.from !== undefined ? await session.rootOf(step.from) : session.inputs.contextDir;

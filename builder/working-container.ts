@@ -21,6 +21,12 @@ export interface CreateContainerOptions {
   runDefaults?: RunDefaults;
   /** The manifest format asked for at creation (`from --format`), kept for reference. */
   format?: 'oci' | 'docker';
+  /**
+   * `false`: leave layers that are not unpacked as they are, for a container whose config is
+   * edited and committed but never mounted (bud's metadata steps after a planned COPY layer).
+   * The layers' records must be in the store; if one is not, the layers are unpacked anyway.
+   */
+  unpack?: boolean;
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -53,7 +59,7 @@ export async function createWorkingContainer(store: Store, opts: CreateContainer
     if (image.kind !== 'image') throw new InvalidArgumentError(`create container from ${imageInput}: it is a manifest list, not an image`);
     const manifest = store.readManifest(image);
     config = store.readConfig(image);
-    records = await unpackLayers(store, manifest, config);
+    records = (opts.unpack === false ? knownLayerRecords(store, config) : undefined) ?? await unpackLayers(store, manifest, config);
     layers = records.map((r) => r.diffID);
     annotations = { ...(manifest.annotations ?? {}) };
   }
@@ -86,6 +92,13 @@ export async function createWorkingContainer(store: Store, opts: CreateContainer
     rmSync(store.containerDir(id), { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The store's records of an image's layers, or undefined if one is missing. */
+function knownLayerRecords(store: Store, config: ImageConfig): LayerRecord[] | undefined {
+  const all = store.layers();
+  const records = (config.rootfs?.diff_ids ?? []).map((d) => all[d]);
+  return records.every((r) => r !== undefined) ? (records as LayerRecord[]) : undefined;
 }
 
 /** Looks a container up by name or id; throws ContainerNotFoundError. */

@@ -61,4 +61,35 @@ test('COPY as the last step: the same layer as a real copy, unpacked only when a
   assert.ok(planned.length > 0);
 });
 
+test('COPY followed by metadata steps only: still planned, the layer stays packed, no container is left', () => {
+  const ctx = join(work, 'ctx-meta');
+  mkdirSync(join(ctx, 'd'), { recursive: true });
+  writeFileSync(join(ctx, 'd/f'), 'meta\n');
+  const file = join(work, 'Containerfile.meta');
+  writeFileSync(file, `FROM ${BUSYBOX_IMAGE}\nCOPY . /app/\nENV A=1\nLABEL l=v\nCMD ["cat", "/app/d/f"]\n`);
+  t.ok(['bud', '--layers', '--timestamp', '0', '-q', '-t', 'localhost/meta', '-f', file, ctx]);
+  const cfg = JSON.parse(t.ok(['inspect', '--type', 'image', '--format', '{{json .OCIv1}}', 'localhost/meta'])) as { config: { Cmd: string[]; Env: string[]; Labels: Record<string, string> }; rootfs: { diff_ids: string[] } };
+  assert.equal(cfg.config.Cmd, ['cat', '/app/d/f']);
+  assert.ok(cfg.config.Env.includes('A=1'));
+  assert.is(cfg.config.Labels.l, 'v');
+  const diffID = cfg.rootfs.diff_ids[cfg.rootfs.diff_ids.length - 1]!;
+  assert.not.ok(existsSync(join(t.root, 'layers', diffID.slice('sha256:'.length))), 'the COPY layer is not unpacked by the build');
+  assert.equal(t.ok(['containers', '-q']).trim(), '', 'no working container is left');
+
+  // A metadata step failing after the planned COPY leaves no container that could not be mounted.
+  writeFileSync(file, `FROM ${BUSYBOX_IMAGE}\nCOPY . /app/\nENV B=2\nLABEL x=\${MISSING:?is not set}\n`);
+  const r = t.run(['bud', '--layers', '-f', file, ctx]);
+  assert.is.not(r.code, 0);
+  for (const c of t.ok(['containers', '-q']).split('\n').filter(Boolean)) {
+    t.ok(['mount', c]);
+    t.ok(['umount', c]);
+    t.ok(['rm', c]);
+  }
+  assert.equal(mountsUnder(t.root), []);
+
+  const c = t.ok(['from', 'localhost/meta']).trim();
+  assert.is(t.ok(['run', c, '--', 'cat', '/app/d/f']).trim(), 'meta');
+  t.ok(['rm', c]);
+});
+
 test.run();

@@ -183,9 +183,12 @@ export async function runStage(session: BuildSession, index: number, position: n
     baseEnv: state.config.config.Env ?? [],
   });
 
+  // After a COPY committed as a planned layer only metadata steps follow: their containers are
+  // never mounted, so the layer stays packed (see dropConfigOnly for their clean-up).
+  let configOnly = false;
   const ensureContainer = async (): Promise<ContainerRecord> => {
     if (container) return container;
-    const c = await createWorkingContainer(store, { image: currentImage ?? 'scratch' });
+    const c = await createWorkingContainer(store, { image: currentImage ?? 'scratch', ...(configOnly ? { unpack: false } : {}) });
     session.containers.add(c.id);
     container = c;
     annotations = { ...c.annotations };
@@ -226,18 +229,33 @@ export async function runStage(session: BuildSession, index: number, position: n
     return { imageId: currentImage };
   }
 
+  /** Removes a config-only container now: it holds nothing, and kept it could not be mounted. */
+  const dropConfigOnly = async (): Promise<void> => {
+    if (!configOnly || !container) return;
+    const id = container.id;
+    container = undefined;
+    session.containers.delete(id);
+    try {
+      await removeWorkingContainer(store, id);
+    } catch {
+      /* already gone */
+    }
+  };
+
   const pendingHistory: HistoryEntry[] = [];
   let parentKey = stepKey('', `FROM ${currentImage ?? 'scratch'} ${graph.stages[index]!.platform ?? (o.platform ? formatPlatform(o.platform) : '')}`, []);
   let stepNumber = 1;
   for (let s = 0; s < steps.length; s++) {
     const { instruction, trigger } = steps[s]!;
     const last = s === steps.length - 1;
+    if (o.signal?.aborted) await dropConfigOnly();
     checkAbort();
     if (!trigger) progress.step(++stepNumber, instruction.original.replace(/\n[\s\S]*$/, ''));
     let step: Instruction;
     try {
       step = expandInstruction(instruction, vars.expansionEnv(), { filename: file, escape: parsed.escape });
     } catch (e) {
+      await dropConfigOnly();
       if (e instanceof TrowelError) throw new BuildStepError(where(instruction), e.message, { code: e.code });
       throw e;
     }
@@ -274,9 +292,11 @@ export async function runStage(session: BuildSession, index: number, position: n
         }
         checkRunnable(step);
         const c = await ensureContainer();
-        // The stage's last step, a COPY onto nothing, becomes its layer without copying a file:
-        // no later step needs the files in a container (a later stage unpacks the layer if it does).
-        const layer = last && !(isFinal && o.squash) ? await planCopyStepLayer(services, step, inputs) : undefined;
+        // A COPY onto nothing followed by metadata steps alone becomes its layer without copying
+        // a file: no later step of the stage needs the files in a container (a later stage or
+        // container unpacks the layer if it does).
+        const onlyConfigAfter = steps.slice(s + 1).every((later) => METADATA_KINDS.has(later.instruction.kind));
+        const layer = onlyConfigAfter && !(isFinal && o.squash) ? await planCopyStepLayer(services, step, inputs) : undefined;
         if (!layer) await dispatchStep(services, step, instruction, inputs);
         if (last && isFinal) {
           ({ config: state.config, annotations } = finalChanges(state.config, annotations, o));
@@ -296,7 +316,14 @@ export async function runStage(session: BuildSession, index: number, position: n
         session.cache?.record(key, image.id);
         currentImage = image.id;
         state.config = structuredClone(store.readConfig(image));
-        container = getContainer(store, c.id);
+        if (layer) {
+          // The container does not hold the planned layer: the next step starts from the image.
+          configOnly = true;
+          container = c;
+          await dropConfigOnly();
+        } else {
+          container = getContainer(store, c.id);
+        }
         if (!(last && isFinal)) progress.produced(image.id);
         continue;
       }
@@ -305,6 +332,7 @@ export async function runStage(session: BuildSession, index: number, position: n
       await dispatchStep(services, step, instruction, inputs);
       pendingHistory.push({ created: nowIso(o.timestamp), created_by: historyText, empty_layer: true });
     } catch (e) {
+      await dropConfigOnly();
       if (e instanceof BuildStepError || e instanceof BuildCancelledError) throw e;
       if (e instanceof TrowelError) throw new BuildStepError(where(instruction), e.message, { code: e.code, exitCode: e.exitCode });
       throw e;
@@ -326,6 +354,7 @@ export async function runStage(session: BuildSession, index: number, position: n
       progress.commit(o.tagsAsGiven[0]);
       progress.produced(currentImage);
     }
+    await dropConfigOnly();
     return { imageId: currentImage };
   }
 

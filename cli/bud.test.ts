@@ -421,6 +421,22 @@ test('symlink escape: a context link pointing outside is never followed out of t
   assertNothingLeft();
 });
 
+test('symlink escape: a directory copied onto a link an earlier source of the same COPY made lands inside the root', () => {
+  // x/d is a link to a host directory; y/d is a directory with a file. COPY x y /dest/ copies
+  // the link first, then y/d onto it: written through the link, the host file would be replaced.
+  const victim = join(work, 'victim');
+  writeTree(victim, { file: 'original\n' });
+  const dir = context('escape-merge', { Containerfile: 'FROM busybox\nCOPY x y /dest/\n', 'x/keep': 'k', 'y/d/file': 'pwned\n' });
+  symlinkSync(victim, join(dir, 'x', 'd'));
+  const r = t.run(['bud', '-t', 'escape-merge', dir]);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(readFileSync(join(victim, 'file'), 'utf8'), 'original\n', 'the host file is untouched');
+  const c = t.ok(['from', 'escape-merge']);
+  const out = t.ok(['run', c, '--', 'sh', '-c', 'test -d /dest/d && ! test -L /dest/d && cat /dest/d/file']);
+  t.ok(['rm', c]);
+  assert.is(out, 'pwned', 'y/d replaced the link with a directory, as buildah does');
+});
+
 test('FROM an image on a registry: pulled with --tls-verify=false, then built on', async () => {
   const reg = await startRegistry();
   const fresh = new TrowelSandbox('trowel-bud-pull-');

@@ -2,7 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { writeFileSync } from 'node:fs';
 import type { GlobalArgs } from './global-options.js';
 import { openStore, out } from './context.js';
-import { InvalidArgumentError, TrowelError } from '../oci/error.js';
+import { InvalidArgumentError, NotImplementedError, TrowelError } from '../oci/error.js';
 import { isIndexMediaType } from '../oci/media-types.js';
 import type { Compression } from '../oci/media-types.js';
 import { registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
@@ -143,8 +143,11 @@ const push: CommandModule<GlobalArgs, Args> = {
     .option('rm', { type: 'boolean', describe: 'remove the manifest list if the push succeeds' })
     .option('compression-format', { type: 'string', describe: 'layer compression: gzip (default), zstd' })
     .option('compression-level', { type: 'number', describe: 'compression level' })
-    .option('disable-compression', { alias: 'D', type: 'boolean', describe: "don't compress layers" })) as never,
+    .option('disable-compression', { alias: 'D', type: 'boolean', describe: "don't compress layers" })
+    .option('remove-signatures', { type: 'boolean', describe: 'accepted for buildah compatibility (trowel copies no signatures)' })
+    .option('sign-by', { type: 'string', hidden: true })) as never,
   handler: async (args) => {
+    if ((args as { 'sign-by'?: string })['sign-by'] !== undefined) throw new NotImplementedError('trowel manifest push --sign-by');
     const store = openStore(args);
     const list = findManifestList(store, args.list);
     let format: 'oci' | 'docker' | undefined;

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { copyFiles } from './copy-pool.js';
 import type { FileCopy } from './file-copy.js';
 
@@ -50,6 +51,20 @@ test('a failing file fails the copy with its error once the rest is done; nothin
   writeFileSync(all[150]!.src, 'back');
   await copyFiles(all);
   assert.is(readFileSync(all[150]!.target, 'utf8'), 'back');
+});
+
+test('a job asking for its digest gets the sha256 of the bytes copied, in place and on workers', async () => {
+  for (const n of [10, 200]) {
+    rmSync(join(base, 'src'), { recursive: true, force: true });
+    rmSync(join(base, 'out'), { recursive: true, force: true });
+    const all = jobs(n).map((j, i) => (i % 3 === 0 ? j : { ...j, digest: true }));
+    const digests = await copyFiles(all);
+    assert.is(digests.length, n);
+    for (const [i, j] of all.entries()) {
+      const want = j.digest ? createHash('sha256').update(readFileSync(j.src)).digest('hex') : undefined;
+      assert.is(digests[i], want, `digest of f${i} (${n} files)`);
+    }
+  }
 });
 
 test.run();

@@ -20,8 +20,10 @@ interface PoolWorker {
 }
 
 const workers: PoolWorker[] = [];
-const queue: { jobs: FileCopy[]; done: (error?: Error) => void }[] = [];
-const pending = new Map<number, (error?: Error) => void>();
+type ChunkDone = (result: { error?: Error; digests?: (string | null)[] }) => void;
+
+const queue: { jobs: FileCopy[]; done: ChunkDone }[] = [];
+const pending = new Map<number, ChunkDone>();
 let nextId = 0;
 
 function poolSize(): number {
@@ -30,11 +32,11 @@ function poolSize(): number {
 
 function startWorker(): PoolWorker {
   const w: PoolWorker = { worker: new Worker(new URL('./copy-worker.js', import.meta.url)) };
-  w.worker.on('message', (m: { id: number; error?: { message: string; code?: string; syscall?: string; path?: string } }) => {
+  w.worker.on('message', (m: { id: number; digests?: (string | null)[]; error?: { message: string; code?: string; syscall?: string; path?: string } }) => {
     const done = pending.get(m.id);
     pending.delete(m.id);
     delete w.current;
-    done?.(m.error ? Object.assign(new Error(m.error.message), { code: m.error.code, syscall: m.error.syscall, path: m.error.path }) : undefined);
+    done?.(m.error ? { error: Object.assign(new Error(m.error.message), { code: m.error.code, syscall: m.error.syscall, path: m.error.path }) } : { digests: m.digests ?? [] });
     dispatch();
   });
   w.worker.on('error', (e) => {
@@ -42,7 +44,7 @@ function startWorker(): PoolWorker {
     workers.splice(workers.indexOf(w), 1);
     const held = w.current !== undefined ? pending.get(w.current) : undefined;
     if (w.current !== undefined) pending.delete(w.current);
-    held?.(e);
+    held?.({ error: e });
     dispatch();
   });
   w.worker.unref();
@@ -66,20 +68,20 @@ function dispatch(): void {
 }
 
 /**
- * Copies every job (see `copyFileTo`); resolves when all are done. On a failure the other
- * chunks still finish (nothing is left half-written by a thread still running), then the
- * first error is thrown.
+ * Copies every job (see `copyFileTo`); resolves when all are done, with each job's digest
+ * (sha256 hex, or undefined when the job did not ask for one). On a failure the other chunks
+ * still finish (nothing is left half-written by a thread still running), then the first error
+ * is thrown.
  */
-export async function copyFiles(jobs: readonly FileCopy[]): Promise<void> {
-  if (jobs.length < IN_PLACE_BELOW || poolSize() < 2) {
-    for (const job of jobs) copyFileTo(job);
-    return;
-  }
-  const chunks: Promise<Error | undefined>[] = [];
+export async function copyFiles(jobs: readonly FileCopy[]): Promise<(string | undefined)[]> {
+  if (jobs.length < IN_PLACE_BELOW || poolSize() < 2) return jobs.map((job) => copyFileTo(job));
+  const chunks: Promise<{ error?: Error; digests?: (string | null)[] }>[] = [];
   for (let i = 0; i < jobs.length; i += CHUNK) {
     chunks.push(new Promise((resolve) => queue.push({ jobs: jobs.slice(i, i + CHUNK), done: resolve })));
   }
   dispatch();
-  const errors = (await Promise.all(chunks)).filter((e): e is Error => e !== undefined);
-  if (errors.length > 0) throw errors[0];
+  const results = await Promise.all(chunks);
+  const failed = results.find((r) => r.error !== undefined);
+  if (failed) throw failed.error;
+  return results.flatMap((r) => (r.digests ?? []).map((d) => d ?? undefined));
 }

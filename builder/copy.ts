@@ -41,6 +41,12 @@ export interface CopyOptions {
   exclude?: (relativePath: string) => boolean;
   excludeHasExceptions?: boolean;
   /**
+   * Called with the source's lstat and the sha256 hex of its bytes for each regular file copied
+   * inside a directory source: the copy hashes what it reads anyway, so a caller that needs the
+   * digests (bud's history token) need not read the files again.
+   */
+  onFileDigest?: (st: Stats, sha256: string) => void;
+  /**
    * `--parents`: each source keeps its path relative to `contextDir` (or to a `/./` pivot in
    * it) under the destination, which is always a directory. Sources are confined to
    * `contextDir` whatever `confineToContext` says.
@@ -114,24 +120,27 @@ export function hasIncluded(dir: string, opts: CopyOptions): boolean {
 /** What a walk leaves for afterwards: files to copy (on worker threads), then directory metadata. */
 interface CopyBatch {
   files: FileCopy[];
+  /** The sources' lstat, one per file (for `onFileDigest`). */
+  stats: Stats[];
   /** Directories in the order their metadata is set: children before parents (creating an entry changes its parent's mtime). */
   dirs: { path: string; st: Stats }[];
 }
 
 function newBatch(): CopyBatch {
-  return { files: [], dirs: [] };
+  return { files: [], stats: [], dirs: [] };
 }
 
 /** Copies the batch's files, then sets its directories' owner, mode and times. */
 async function finishBatch(batch: CopyBatch, opts: CopyOptions): Promise<void> {
-  await copyFiles(batch.files);
+  const digests = await copyFiles(batch.files);
+  if (opts.onFileDigest) digests.forEach((d, i) => d !== undefined && opts.onFileDigest!(batch.stats[i]!, d));
   for (const d of batch.dirs) setOwnerAndMode(d.path, d.st, opts, false);
 }
 
 /** The copy of regular file `src` at `target`, with the owner, mode and times `setOwnerAndMode` gives. */
 function fileCopy(src: string, target: string, st: Stats, opts: CopyOptions): FileCopy {
   const owner = opts.owner ?? { uid: 0, gid: 0 };
-  return { src, target, mode: opts.chmod ?? st.mode & 0o7777, uid: owner.uid, gid: owner.gid, size: st.size, atimeMs: st.atime.getTime(), mtimeMs: st.mtime.getTime() };
+  return { src, target, mode: opts.chmod ?? st.mode & 0o7777, uid: owner.uid, gid: owner.gid, size: st.size, atimeMs: st.atime.getTime(), mtimeMs: st.mtime.getTime(), ...(opts.onFileDigest ? { digest: true } : {}) };
 }
 
 /**
@@ -146,6 +155,7 @@ function copyEntry(src: string, target: string, opts: CopyOptions, batch: CopyBa
   const st = lstatSync(src);
   if (st.isFile()) {
     batch.files.push(fileCopy(src, target, st, opts));
+    batch.stats.push(st);
     return;
   }
   let existing: Stats | undefined;

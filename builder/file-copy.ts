@@ -2,6 +2,7 @@
  * One regular file copied the cheap way: the unit of work of a COPY, done on the main thread
  * or by the copy workers (copy-pool.ts). Plain data in, so it can cross to a worker.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, constants as fsc, fchmodSync, fchownSync, fstatSync, futimesSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 
 /** A file to copy: what to read, where to write it, and the metadata it gets. */
@@ -17,6 +18,8 @@ export interface FileCopy {
   /** Times in whole milliseconds since the epoch. */
   atimeMs: number;
   mtimeMs: number;
+  /** Also hash the bytes copied (sha256), for a caller that needs the file's digest anyway. */
+  digest?: boolean;
 }
 
 /** The buffer contents pass through (copies are synchronous, so one per thread is enough). */
@@ -33,9 +36,10 @@ const CREATE_NEW = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL;
  * new inode through overlay (copyFileSync alone does fstat, fchmod and ftruncate on it). Here
  * the file is created exclusively with its mode, owner and mode are changed only when the
  * created inode differs, and the times are set on the open descriptor: one metadata update in
- * the common case.
+ * the common case. Returns the sha256 hex of the bytes copied when `job.digest` is set.
  */
-export function copyFileTo(job: FileCopy): void {
+export function copyFileTo(job: FileCopy): string | undefined {
+  const hash = job.digest ? createHash('sha256') : undefined;
   let out: number;
   try {
     out = openSync(job.target, CREATE_NEW, job.mode & 0o777);
@@ -54,6 +58,7 @@ export function copyFileTo(job: FileCopy): void {
         n = readSync(input, buf, 0, buf.length, null);
         if (n === 0) break;
         for (let written = 0; written < n;) written += writeSync(out, buf, written, n - written);
+        hash?.update(buf.subarray(0, n));
         total += n;
       }
     } finally {
@@ -68,4 +73,5 @@ export function copyFileTo(job: FileCopy): void {
   } finally {
     closeSync(out);
   }
+  return hash?.digest('hex');
 }

@@ -5,7 +5,7 @@
  * an image, or heredoc bodies. `stepInputs` digests what a step reads before it runs (the cache
  * key's inputs and the history's `file:` token).
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../../storage/records.js';
 import { NotImplementedError, TrowelError } from '../../oci/error.js';
@@ -310,6 +310,8 @@ async function copyStep(svc: StepServices, step: CopyInstruction | AddInstructio
           contextDir: sourceRoot,
           ...(keepsParents(step) ? { parents: true } : {}),
           ...(filter ? { exclude: filter.exclude, excludeHasExceptions: filter.hasExceptions } : {}),
+          // Without --layers the history token is digested after the copy: from these hashes.
+          ...(session.options.layers ? {} : { onFileDigest: (st: Stats, sha256: string) => session.memo.remember(st, sha256) }),
         });
       }
       if (inputs.downloads) {

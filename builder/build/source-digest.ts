@@ -49,6 +49,14 @@ export class ContentMemo {
     writeJsonAtomic(this.path, Object.fromEntries(keep.map((k) => [k, this.entries.get(k)!])));
   }
 
+  /** Records a file's content digest learned elsewhere (a copy that hashed what it read). */
+  remember(st: Stats, sha256: string): void {
+    const k = ContentMemo.key(st);
+    if (this.entries.get(k) === sha256) return;
+    this.entries.set(k, sha256);
+    this.dirty = true;
+  }
+
   static key(st: Stats): string {
     return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   }

@@ -267,7 +267,10 @@ export async function runStage(session: BuildSession, index: number, position: n
     try {
       // With --layers, COPY --from is keyed by the source image's id (it pins the content), so
       // a cache hit needs no mount of that image; the content token is made only on a miss.
-      inputs = await stepInputs(services, step, { keyOnly: o.layers });
+      // Without --layers a COPY's digest only names it in the history: it is taken after the
+      // copy, which hashes the files it reads (into the memo), so nothing is read twice.
+      const digestAfterCopy = !o.layers && step.kind === 'copy';
+      inputs = digestAfterCopy ? { digests: [] } : await stepInputs(services, step, { keyOnly: o.layers });
       let historyText = createdBy(instruction, argsInScope, inputs.token);
       if (o.layers) {
         const key = stepKey(parentKey, step, [...inputs.digests, ...(step.kind === 'run' ? [...vars.runEnv(), ...runNamespaceInputs(o)] : []), ...(last && isFinal ? finalFlagInputs(o) : [])]);
@@ -330,6 +333,7 @@ export async function runStage(session: BuildSession, index: number, position: n
       checkRunnable(step);
       await ensureContainer();
       await dispatchStep(services, step, instruction, inputs);
+      if (digestAfterCopy) historyText = createdBy(instruction, argsInScope, (await stepInputs(services, step)).token);
       pendingHistory.push({ created: nowIso(o.timestamp), created_by: historyText, empty_layer: true });
     } catch (e) {
       await dropConfigOnly();

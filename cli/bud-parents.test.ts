@@ -5,12 +5,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrowelSandbox } from '../test/support/trowel.js';
+import { setUpBuildTest, tearDownBuildTest } from '../test/support/build-test.js';
 import { writeTree } from '../test/support/files.js';
-import { makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
 
 let t: TrowelSandbox;
 let work = '';
@@ -21,14 +20,11 @@ function context(name: string, files: Record<string, string>): string {
 }
 
 test.before(() => {
-  work = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'trowel-bud-parents-'));
-  t = new TrowelSandbox('trowel-bud-parents-store-');
-  makeTrowelBusyboxImage(t);
+  ({ t, work } = setUpBuildTest('bud-parents'));
 });
 
 test.after(() => {
-  t.cleanup();
-  rmSync(work, { recursive: true, force: true });
+  tearDownBuildTest({ t, work });
 });
 
 test('COPY/ADD --parents keep context paths, pivots and globs, also with --from', () => {

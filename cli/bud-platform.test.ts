@@ -8,12 +8,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrowelSandbox, mountsUnder, type RunResult } from '../test/support/trowel.js';
+import { setUpBuildTest, tearDownBuildTest } from '../test/support/build-test.js';
 import { writeTree } from '../test/support/files.js';
-import { buildahStoreArgs, makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
+import { buildahStoreArgs } from '../test/support/busybox-image.js';
 import { startRegistry, skopeo, type TestRegistry } from '../test/support/registry.js';
 import { findEmulator } from '../builder/build/emulation.js';
 import { hostPlatform } from '../oci/platform.js';
@@ -67,16 +67,13 @@ const ids = (r: RunResult) => r.stdout.split('\n').filter((l) => /^[0-9a-f]{64}$
 const oneLine = (s: string) => s.trim().split('\n').length === 1;
 
 test.before(async () => {
-  work = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'trowel-bud-platform-'));
-  t = new TrowelSandbox('trowel-bud-platform-store-');
-  makeTrowelBusyboxImage(t);
+  ({ t, work } = setUpBuildTest('bud-platform'));
   reg = await startRegistry();
 });
 
 test.after(async () => {
   await reg?.stop();
-  t?.cleanup();
-  rmSync(work, { recursive: true, force: true });
+  tearDownBuildTest({ t, work });
 });
 
 test('COPY-only build for linux/arm64 and linux/amd64 into one manifest list', () => {

@@ -5,11 +5,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrowelSandbox, mountsUnder, sh } from '../test/support/trowel.js';
-import { makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
+import { writeTree } from '../test/support/files.js';
+import { setUpBuildTest, tearDownBuildTest } from '../test/support/build-test.js';
 import { ensureRootlessUser } from '../test/support/rootless-user.js';
 
 const MAP = ['--userns=container', '--userns-uid-map', '0:100000:65536', '--userns-gid-map', '0:200000:65536'];
@@ -17,13 +18,9 @@ const MAP = ['--userns=container', '--userns-uid-map', '0:100000:65536', '--user
 let t: TrowelSandbox;
 let work = '';
 
+/** A context directory under the work dir with `files` (path -> content); returns its path. */
 function context(name: string, files: Record<string, string>): string {
-  const dir = join(work, name);
-  for (const [p, content] of Object.entries(files)) {
-    mkdirSync(join(dir, p, '..'), { recursive: true });
-    writeFileSync(join(dir, p), content);
-  }
-  return dir;
+  return writeTree(join(work, name), files);
 }
 
 /** `uid:gid path` of every entry of the image's last layer, from an OCI layout push. */
@@ -49,14 +46,11 @@ function findInUpper(name: string): string | undefined {
 }
 
 test.before(() => {
-  work = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'trowel-bud-userns-'));
-  t = new TrowelSandbox('trowel-bud-userns-store-');
-  makeTrowelBusyboxImage(t);
+  ({ t, work } = setUpBuildTest('bud-userns'));
 });
 
 test.after(() => {
-  t.cleanup();
-  rmSync(work, { recursive: true, force: true });
+  tearDownBuildTest({ t, work });
 });
 
 test('RUN runs as mapped root; its files are host ids on disk while it runs and container ids in the layer', async () => {

@@ -6,12 +6,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { TROWEL_BIN, TrowelSandbox, mountsUnder } from '../test/support/trowel.js';
+import { setUpBuildTest, tearDownBuildTest } from '../test/support/build-test.js';
 import { writeTree } from '../test/support/files.js';
 import { makeTrowelBusyboxImage } from '../test/support/busybox-image.js';
 import { startRegistry } from '../test/support/registry.js';
@@ -40,14 +40,11 @@ function assertNothingLeft(): void {
 }
 
 test.before(() => {
-  work = mkdtempSync(join(process.env.TMPDIR || tmpdir(), 'trowel-bud-'));
-  t = new TrowelSandbox('trowel-bud-store-');
-  makeTrowelBusyboxImage(t);
+  ({ t, work } = setUpBuildTest('bud'));
 });
 
 test.after(() => {
-  t.cleanup();
-  rmSync(work, { recursive: true, force: true });
+  tearDownBuildTest({ t, work });
 });
 
 test('multi-stage build: RUN, heredocs, COPY --from, then the image runs', () => {

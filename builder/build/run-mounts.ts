@@ -94,7 +94,13 @@ export async function runMountSpecs(mounts: readonly RunMount[], src: RunMountSo
         break;
       }
       case 'cache':
-        if (m.from !== undefined) throw new NotImplementedError('RUN --mount=type=cache with from=');
+        if (m.from !== undefined) {
+          // As buildah: the cache is that stage's (or image's) directory itself, for this build.
+          const root = await src.rootOf(m.from);
+          const source = resolveInRoot(root, m.source ?? '/', { followLast: true });
+          specs.push(`type=bind,source=${field(source)},target=${field(target ?? '/')},ro=${m.readonly ? 'true' : 'false'}`);
+          break;
+        }
         specs.push(`type=cache,target=${field(target ?? '/')}${m.id !== undefined ? `,id=${field(m.id)}` : ''}${m.readonly ? ',ro=true' : ''}`
           + `${m.mode !== undefined ? `,mode=${field(m.mode)}` : ''}${m.uid !== undefined ? `,uid=${field(m.uid)}` : ''}${m.gid !== undefined ? `,gid=${field(m.gid)}` : ''}`);
         break;

@@ -85,6 +85,10 @@ export const CASES: CompatCase[] = [
   { name: 'add-extracts-tar', containerfile: 'FROM busybox\nADD archive.tar /x/\n' },
   { name: 'add-extracts-tar-gz', containerfile: 'FROM busybox\nADD archive.tar.gz /y\n' },
   { name: 'run-mount-bind-history', containerfile: 'FROM busybox\nRUN --mount=type=bind,source=dir,target=/etc/ctx cat /etc/ctx/f1 /etc/ctx/nested/f2 > /copied\n' },
+  {
+    name: 'run-mount-cache-from-stage',
+    containerfile: 'FROM busybox AS seed\nRUN mkdir -p /seed/data && echo seeded > /seed/data/f\nFROM busybox\nRUN --mount=type=cache,target=/c,from=seed,source=/seed/data sh -c "cat /c/f > /got; echo more >> /c/f"\nRUN --mount=type=cache,target=/c,from=seed,source=/seed/data cat /c/f > /again\n',
+  },
   { name: 'run-mount-ssh-absent', containerfile: 'FROM busybox\nRUN --mount=type=ssh echo "${SSH_AUTH_SOCK:-none}" > /sock\n' },
   { name: 'multistage-target', containerfile: 'FROM busybox AS first\nRUN echo first > /f\nFROM busybox AS second\nRUN echo second > /s\n', target: 'first' },
   { name: 'stage-chain', containerfile: 'FROM busybox AS a\nRUN echo a > /a\nFROM a AS b\nRUN echo b > /b\nFROM b\nRUN cat /a /b > /ab\n' },

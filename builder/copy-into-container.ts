@@ -1,7 +1,7 @@
 import type { Store } from '../storage/store.js';
 import { copyIntoRoot, type CopyOptions } from './copy.js';
 import { finishPendingCommit } from './commit.js';
-import { isMounted, mountContainer, unmountContainer } from './mount.js';
+import { withContainerMounted } from './mount.js';
 import { getContainer } from './working-container.js';
 import { resolveUser } from './user-lookup.js';
 import { InvalidArgumentError } from '../oci/error.js';
@@ -48,37 +48,30 @@ export async function copyIntoContainer(store: Store, nameOrId: string, opts: Co
   const local = opts.sources.filter((s) => !isUrlSource(s));
   const downloads: Downloads | undefined = urls.length > 0 ? await downloadSources(urls, store.tmpDir, undefined) : undefined;
   try {
-    const copyFrom = async (sourceRoot: string | undefined): Promise<void> => {
-      const merged = store.containerPaths(c.id).merged;
-      const mountedHere = !isMounted(merged);
-      const root = mountContainer(store, c);
-      try {
-        let dest = opts.dest ?? (c.config.config?.WorkingDir || '/');
-        // Sources of two kinds (files and downloads) are copied in two passes into one directory.
-        if (local.length > 0 && downloads && !dest.endsWith('/')) dest += '/';
-        const base: Omit<CopyOptions, 'sources' | 'contextDir'> = {
-          dest,
-          workingDir: c.config.config?.WorkingDir ?? '/',
-          extractArchives: !!opts.extractArchives,
-        };
-        if (opts.chown) {
-          const u = resolveUser(root, opts.chown);
-          base.owner = { uid: u.uid, gid: u.gid };
-        }
-        if (opts.chmod) base.chmod = parseChmod(opts.chmod);
-        if (local.length > 0) {
-          await copyIntoRoot(root, sourceRoot !== undefined
-            ? { ...base, sources: local, contextDir: sourceRoot, confineToContext: true }
-            : {
-              ...base, sources: local, contextDir: opts.contextDir ?? process.cwd(),
-              ...(opts.ignore ? { exclude: (rel: string) => opts.ignore!.matches(rel), excludeHasExceptions: opts.ignore.hasExceptions } : {}),
-            });
+    const copyFrom = (sourceRoot: string | undefined): Promise<void> => withContainerMounted(store, c, async (root) => {
+      let dest = opts.dest ?? (c.config.config?.WorkingDir || '/');
+      // Sources of two kinds (files and downloads) are copied in two passes into one directory.
+      if (local.length > 0 && downloads && !dest.endsWith('/')) dest += '/';
+      const base: Omit<CopyOptions, 'sources' | 'contextDir'> = {
+        dest,
+        workingDir: c.config.config?.WorkingDir ?? '/',
+        extractArchives: !!opts.extractArchives,
+      };
+      if (opts.chown) {
+        const u = resolveUser(root, opts.chown);
+        base.owner = { uid: u.uid, gid: u.gid };
+      }
+      if (opts.chmod) base.chmod = parseChmod(opts.chmod);
+      if (local.length > 0) {
+        await copyIntoRoot(root, sourceRoot !== undefined
+          ? { ...base, sources: local, contextDir: sourceRoot, confineToContext: true }
+          : {
+            ...base, sources: local, contextDir: opts.contextDir ?? process.cwd(),
+            ...(opts.ignore ? { exclude: (rel: string) => opts.ignore!.matches(rel), excludeHasExceptions: opts.ignore.hasExceptions } : {}),
+          });
         }
         if (downloads) await copyIntoRoot(root, { ...base, extractArchives: false, sources: downloads.names, contextDir: downloads.dir });
-      } finally {
-        if (mountedHere) unmountContainer(merged);
-      }
-    };
+    });
     if (opts.from !== undefined) await withSourceRoot(store, opts.from, opts.access ? { access: opts.access } : {}, copyFrom);
     else await copyFrom(undefined);
   } finally {

@@ -56,6 +56,21 @@ export function mountContainer(store: Store, c: ContainerRecord): string {
   return paths.merged;
 }
 
+/**
+ * Runs `fn` with the container's root mounted: mounted for the call when it is not already
+ * (and unmounted afterwards, whatever happens), used as it is otherwise.
+ */
+export async function withContainerMounted<T>(store: Store, c: ContainerRecord, fn: (root: string) => Promise<T> | T): Promise<T> {
+  const merged = store.containerPaths(c.id).merged;
+  const mountedHere = !isMounted(merged);
+  const root = mountContainer(store, c);
+  try {
+    return await fn(root);
+  } finally {
+    if (mountedHere) unmountContainer(merged);
+  }
+}
+
 /** Unmounts a container's merged dir (lazily if busy). */
 export function unmountContainer(merged: string): void {
   try {

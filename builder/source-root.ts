@@ -3,7 +3,7 @@ import { findContainer } from '../storage/lookup.js';
 import { ContainerNotFoundError } from '../storage/errors.js';
 import type { ContainerRecord } from '../storage/records.js';
 import type { DockerTransportOptions } from '../registry/transports/docker.js';
-import { isMounted, mountContainer, unmountContainer } from './mount.js';
+import { mountContainer, withContainerMounted } from './mount.js';
 import { resolveImage } from './resolve-image.js';
 import { createWorkingContainer, removeWorkingContainer } from './working-container.js';
 
@@ -26,16 +26,7 @@ export async function withSourceRoot<T>(store: Store, from: string, opts: Source
   } catch (e) {
     if (!(e instanceof ContainerNotFoundError)) throw e;
   }
-  if (container) {
-    const merged = store.containerPaths(container.id).merged;
-    const mountedHere = !isMounted(merged);
-    const root = mountContainer(store, container);
-    try {
-      return await fn(root);
-    } finally {
-      if (mountedHere) unmountContainer(merged);
-    }
-  }
+  if (container) return withContainerMounted(store, container, fn);
   const image = await resolveImage(store, from, { pull: 'missing', ...(opts.access ? { access: opts.access } : {}) });
   const temporary = await createWorkingContainer(store, { image: image.id });
   try {

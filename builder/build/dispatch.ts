@@ -13,7 +13,7 @@ import { IgnoreMatcher, resolveRunCommand, type AddInstruction, type CopyInstruc
 import { copyIntoRoot, type CopyOptions } from '../copy.js';
 import { parseChmod } from '../copy-into-container.js';
 import { keptParentModes } from '../parent-sources.js';
-import { isMounted, mountContainer, unmountContainer } from '../mount.js';
+import { withContainerMounted } from '../mount.js';
 import { resolveInRoot } from '../root-path.js';
 import { resolveUser } from '../user-lookup.js';
 import { runInWorkingContainer } from '../run/run-step.js';
@@ -172,16 +172,7 @@ export async function dispatchStep(svc: StepServices, step: Instruction, origina
 
 /** Mounts the stage's container for `fn`, unmounting afterwards unless it was mounted before. */
 export async function withMountedRoot<T>(svc: StepServices, fn: (root: string) => Promise<T> | T): Promise<T> {
-  const { store } = svc.session;
-  const c = await svc.ensureContainer();
-  const merged = store.containerPaths(c.id).merged;
-  const mountedHere = !isMounted(merged);
-  const root = mountContainer(store, c);
-  try {
-    return await fn(root);
-  } finally {
-    if (mountedHere) unmountContainer(merged);
-  }
+  return withContainerMounted(svc.session.store, await svc.ensureContainer(), fn);
 }
 
 /** WORKDIR creates its directory (root-owned, 0755) when missing, as buildah does. */

@@ -10,7 +10,7 @@ import type { BenchContext, Scenario } from './scenario.js';
 import { TrowelFeatures } from './trowel-probe.js';
 
 // Runs real buildah (as the bench does) on a store with no images: `images` is cheap.
-const trowelExe = [process.execPath, fileURLToPath(new URL('../../bin/trowel', import.meta.url))];
+const trowelExe = [fileURLToPath(new URL('../../bin/trowel', import.meta.url))];
 
 function imagesScenario(trowelCommands: string[], trowelSetup?: string[]): Scenario {
   return {

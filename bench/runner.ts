@@ -23,7 +23,7 @@ export interface ScenarioResult {
 export interface RunnerOptions {
   warmup: number;
   runs: number;
-  /** How to start trowel: [node, <repo>/bin/trowel]. */
+  /** How to start trowel: [<repo>/bin/trowel]. */
   trowelExe: readonly string[];
   features: TrowelFeatures;
   /** Progress lines (stderr). */

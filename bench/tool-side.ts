@@ -15,7 +15,7 @@ export interface Store {
 
 export interface ToolSideOptions {
   name: ToolName;
-  /** The program: ['buildah'] or [node, <repo>/bin/trowel]. */
+  /** The program: ['buildah'] or [<repo>/bin/trowel]. */
   exe: readonly string[];
   /** Where this side's stores and scratch directories are made. */
   parent: string;

@@ -22,5 +22,5 @@ export async function snapshotTrowel(repo: string, dir: string): Promise<string[
   }
   await copyFile(join(repo, 'package.json'), join(dir, 'package.json'));
   await symlink(join(repo, 'node_modules'), join(dir, 'node_modules'));
-  return [process.execPath, join(dir, 'bin', 'trowel')];
+  return [join(dir, 'bin', 'trowel')];
 }

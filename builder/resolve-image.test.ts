@@ -16,7 +16,7 @@ const ids: Record<string, string> = {};
 
 function trowel(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [TROWEL_BIN, ...args], { env: { ...process.env, TROWEL_ROOT: maker.root } });
+    const p = spawn(TROWEL_BIN, args, { env: { ...process.env, TROWEL_ROOT: maker.root } });
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
     p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`trowel ${args.join(' ')}: ${stderr}`))));

@@ -169,7 +169,7 @@ test('--output writes the file system to a directory, a tar, or a tar on stdout'
   const listing = spawnSync('tar', ['-tf', tarFile], { encoding: 'utf8' }).stdout;
   assert.match(listing, /^o\/file$/m, 'entries are named as buildah names them, without ./');
   // `-`: the tar alone on stdout (progress and the image id go to stderr).
-  const r = spawnSync(process.execPath, [TROWEL_BIN, 'bud', '--output', '-', dir], { env: { ...process.env, TROWEL_ROOT: t.root }, maxBuffer: 64 << 20 });
+  const r = spawnSync(TROWEL_BIN, ['bud', '--output', '-', dir], { env: { ...process.env, TROWEL_ROOT: t.root }, maxBuffer: 64 << 20 });
   assert.is(r.status, 0, r.stderr.toString());
   const fromStdout = spawnSync('tar', ['-t'], { input: r.stdout, encoding: 'utf8' });
   assert.is(fromStdout.status, 0, 'stdout is a tar and nothing else');
@@ -183,7 +183,7 @@ test('--output writes the file system to a directory, a tar, or a tar on stdout'
 /** Runs the CLI without blocking this process (a test server here must keep answering). */
 function runAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [TROWEL_BIN, ...args], { env: { ...process.env, TROWEL_ROOT: t.root }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(TROWEL_BIN, args, { env: { ...process.env, TROWEL_ROOT: t.root }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -229,7 +229,7 @@ test('ADD of an http URL: fetched, checked against --checksum, copied as mode 06
 test('context from stdin: a tar, or just a Containerfile', () => {
   const dir = context('stdin', { 'in.txt': 'from the tar\n', Containerfile: 'FROM busybox\nCOPY in.txt /in.txt\n' });
   const tarBytes = spawnSync('tar', ['-C', dir, '-cf', '-', '.'], { maxBuffer: 1 << 24 }).stdout;
-  const fromTar = spawnSync(process.execPath, [TROWEL_BIN, 'bud', '-q', '-t', 'stdin-tar', '-'], { input: tarBytes, env: { ...process.env, TROWEL_ROOT: t.root }, encoding: 'utf8' });
+  const fromTar = spawnSync(TROWEL_BIN, ['bud', '-q', '-t', 'stdin-tar', '-'], { input: tarBytes, env: { ...process.env, TROWEL_ROOT: t.root }, encoding: 'utf8' });
   assert.is(fromTar.status, 0, fromTar.stderr);
   const c = t.ok(['from', 'stdin-tar']);
   assert.is(t.ok(['run', c, '--', 'cat', '/in.txt']), 'from the tar');
@@ -466,7 +466,7 @@ test('bad input: an unreachable base image is one line naming it', () => {
 
 test('Ctrl-C mid-build: non-zero exit, nothing tagged, no containers or mounts left', async () => {
   const dir = context('interrupt', { Containerfile: 'FROM busybox\nRUN echo started && sleep 30\nRUN echo never\n' });
-  const child = spawn(process.execPath, [TROWEL_BIN, 'bud', '-t', 'interrupted', dir], {
+  const child = spawn(TROWEL_BIN, ['bud', '-t', 'interrupted', dir], {
     env: { ...process.env, TROWEL_ROOT: t.root },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -14,7 +14,7 @@ test('a trowel killed mid-commit leaves a store the next run uses as if nothing 
   const mnt = t.ok(['mount', c]);
   for (let i = 0; i < 40; i++) writeFileSync(join(mnt, `f${i}`), randomBytes(4 << 20));
   t.ok(['umount', c]);
-  const child = spawn(process.execPath, [TROWEL_BIN, 'commit', '-q', c, 'localhost/killed'], { env: { ...process.env, TROWEL_ROOT: t.root }, stdio: 'ignore' });
+  const child = spawn(TROWEL_BIN, ['commit', '-q', c, 'localhost/killed'], { env: { ...process.env, TROWEL_ROOT: t.root }, stdio: 'ignore' });
   const closed = new Promise((r) => child.on('close', r));
   await new Promise((r) => setTimeout(r, 150));
   child.kill('SIGKILL');

@@ -14,7 +14,7 @@ let token: TestRegistry;
 /** Runs trowel asynchronously (the token server lives in this process). */
 function run(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [trowel, ...args], { env: { ...process.env, XDG_RUNTIME_DIR: join(work, 'run'), ...opts.env }, timeout: 30000 }, (err, stdout, stderr) => {
+    const child = execFile(trowel, args, { env: { ...process.env, XDG_RUNTIME_DIR: join(work, 'run'), ...opts.env }, timeout: 30000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
     child.stdin?.end(opts.input ?? '');

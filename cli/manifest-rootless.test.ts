@@ -13,7 +13,7 @@ import { TrowelSandbox, sh } from '../test/support/trowel.js';
 const t = new TrowelSandbox('trowel-rootless-list-');
 const work = mkdtempSync(join(tmpdir(), 'trowel-rl-list-'));
 test.after(() => {
-  spawnSync(process.execPath, [new URL('../../bin/trowel', import.meta.url).pathname, 'unshare', 'rm', '-rf', t.root, work], { env: { ...process.env, TROWEL_ROOT: t.root } });
+  spawnSync(new URL('../../bin/trowel', import.meta.url).pathname, ['unshare', 'rm', '-rf', t.root, work], { env: { ...process.env, TROWEL_ROOT: t.root } });
   rmSync(work, { recursive: true, force: true });
 });
 

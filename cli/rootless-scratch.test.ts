@@ -14,7 +14,7 @@ const t = new TrowelSandbox('trowel-rootless-');
 const work = mkdtempSync(join(tmpdir(), 'trowel-rl-'));
 test.after(() => {
   // Files owned by sub-ids are removed from inside the user namespace.
-  spawnSync(process.execPath, [new URL('../../bin/trowel', import.meta.url).pathname, 'unshare', 'rm', '-rf', t.root, work], { env: { ...process.env, TROWEL_ROOT: t.root } });
+  spawnSync(new URL('../../bin/trowel', import.meta.url).pathname, ['unshare', 'rm', '-rf', t.root, work], { env: { ...process.env, TROWEL_ROOT: t.root } });
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -45,7 +45,7 @@ test('the layer records container ids: 1000 inside is 1000 in the tar', () => {
 
 test('mount needs the user namespace, as buildah unshare; inside it the root is readable', () => {
   const c = t.ok(['from', 'localhost/rootless']);
-  const r = t.run(['unshare', 'sh', '-c', `m=$(${process.execPath} ${new URL('../../bin/trowel', import.meta.url).pathname} mount ${c}) && cat "$m/app/hello.sh"`]);
+  const r = t.run(['unshare', 'sh', '-c', `m=$(${new URL('../../bin/trowel', import.meta.url).pathname} mount ${c}) && cat "$m/app/hello.sh"`]);
   assert.is(r.code, 0, r.stderr);
   assert.is(r.stdout, '#!/bin/sh\necho hello\n');
 });

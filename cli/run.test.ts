@@ -13,7 +13,7 @@ registerRunCases(root, /^\s*0\s+0\s+4294967295$/);
 registerVfsCommitCases(root);
 test('a user without sub-ids gets one line naming /etc/subuid', () => {
   const user = ensureUserWithoutSubIds();
-  const r = spawnSync('runuser', ['-u', user.name, '--', process.execPath, TROWEL_BIN, 'run', 'anything', '--', 'true'], {
+  const r = spawnSync('runuser', ['-u', user.name, '--', TROWEL_BIN, 'run', 'anything', '--', 'true'], {
     encoding: 'utf8',
     cwd: '/',
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: `/home/${user.name}` },

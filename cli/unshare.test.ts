@@ -14,7 +14,7 @@ test('the command keeps its own flags; trowel flags before it are checked', () =
 });
 
 test('as root: a new mount namespace, the exit status passed through', () => {
-  const r = spawnSync(process.execPath, [TROWEL_BIN, 'unshare', 'sh', '-c', 'readlink /proc/self/ns/mnt; exit 6'], { encoding: 'utf8' });
+  const r = spawnSync(TROWEL_BIN, ['unshare', 'sh', '-c', 'readlink /proc/self/ns/mnt; exit 6'], { encoding: 'utf8' });
   assert.is(r.status, 6);
   assert.is.not(r.stdout.trim(), readlinkSync('/proc/self/ns/mnt'));
   assert.match(r.stdout, /^mnt:\[\d+\]\n$/);

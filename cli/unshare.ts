@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from './global-options.js';
 import { unshareCommand } from '../builder/run/user-namespace.js';
+import { hostProgramEnvironment } from '../registry/config/host-environment.js';
 import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
 
 /**
@@ -30,7 +31,7 @@ const cmd: CommandModule<GlobalArgs, GlobalArgs> = {
       .positional('command', { type: 'string', array: true, describe: 'command to run (default: $SHELL)' })
       .option('mount', { type: 'string', array: true, alias: 'm', describe: 'mount the specified working containers (not supported yet)' }) as never,
   handler: async () => {
-    process.exitCode = await unshareCommand(unshareCommandLine(process.argv.slice(2)));
+    process.exitCode = await unshareCommand(unshareCommandLine(process.argv.slice(2)), { env: hostProgramEnvironment() });
   },
 };
 export default cmd;

@@ -8,7 +8,7 @@ bash scripts/setup.sh
 export TROWEL_ROOT
 TROWEL_ROOT=$(mktemp -d /tmp/trowel-demo.XXXXXX)
 archive="$TROWEL_ROOT.tar"
-trowel() { node bin/trowel "$@"; }
+trowel() { bin/trowel "$@"; }
 cleanup() {
   trowel umount --all >/dev/null 2>&1 || true
   rm -rf "$TROWEL_ROOT" "$archive"

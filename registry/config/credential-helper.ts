@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Credentials } from '../distribution/credentials.js';
+import { hostProgramEnvironment } from './host-environment.js';
 import { RegistryConfigError } from './errors.js';
 
 /**
@@ -17,7 +18,7 @@ interface HelperResult {
 async function runHelper(helper: string, action: 'get' | 'store' | 'erase', input: string, host: string, env: NodeJS.ProcessEnv): Promise<HelperResult> {
   const program = `docker-credential-${helper}`;
   const r = await new Promise<HelperResult & { spawnError?: Error }>((resolve) => {
-    const child = spawn(program, [action], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const child = spawn(program, [action], { stdio: ['pipe', 'pipe', 'pipe'], env: hostProgramEnvironment(env) });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });

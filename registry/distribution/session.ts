@@ -10,10 +10,11 @@ import {
   formatTarget, type RegistryTarget,
 } from './errors.js';
 import { DEFAULT_RETRY_POLICY, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryDelay, sleep, type RetryPolicy } from './retry.js';
+import { trustedCertificates, type TrustedCertificates } from './trust.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';
 
 export interface TlsOptions {
-  /** Extra CA certificates (PEM) to trust besides the system's. */
+  /** CA certificates (PEM) to trust for this registry, instead of the default store. */
   ca?: Array<string | Buffer>;
   /** Client certificate and key (PEM) for registries that ask for one. */
   cert?: string | Buffer;
@@ -87,6 +88,11 @@ export function header(res: { headers: Record<string, string | string[] | undefi
 
 const MAX_REDIRECTS = 5;
 
+/** `{ ca }` for undici's connect options, or nothing for Node's default store. */
+function caOption(ca: TrustedCertificates): { ca?: Array<string | Buffer> } {
+  return ca ? { ca } : {};
+}
+
 /**
  * The HTTP side of talking to one registry: picks https (or http when insecure and https
  * fails), pings `/v2/` for the auth challenge, adds Authorization, follows redirects (dropping
@@ -110,7 +116,7 @@ export class RegistrySession {
       connect: {
         timeout: this.timeouts.connectMs,
         rejectUnauthorized: !opts.insecure,
-        ...(opts.tls?.ca ? { ca: opts.tls.ca } : {}),
+        ...caOption(trustedCertificates({ ...(opts.tls?.ca ? { ca: opts.tls.ca } : {}), ...(opts.insecure ? { insecure: true } : {}) })),
         ...(opts.tls?.cert ? { cert: opts.tls.cert } : {}),
         ...(opts.tls?.key ? { key: opts.tls.key } : {}),
       },

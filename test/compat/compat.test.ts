@@ -56,7 +56,7 @@ async function must(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promi
 }
 
 const trowelEnv = () => ({ ...process.env, TROWEL_ROOT: trowel.root });
-const tw = (args: string[]) => must(process.execPath, [TROWEL_BIN, ...args], trowelEnv());
+const tw = (args: string[]) => must(TROWEL_BIN, args, trowelEnv());
 const bh = (args: string[]) => must('buildah', [...buildahStoreArgs(buildahStore), ...args]);
 
 /** JSON with object keys sorted, so key order does not count as a difference. */
@@ -116,7 +116,7 @@ async function buildWithTrowel(c: CompatCase, file: string, context: string): Pr
     const mnt = await tw(['mount', ctr]);
     return { config: inspect.OCIv1, files: snapshotTree(mnt) };
   } finally {
-    await exec(process.execPath, [TROWEL_BIN, 'rm', ctr], trowelEnv());
+    await exec(TROWEL_BIN, ['rm', ctr], trowelEnv());
   }
 }
 

@@ -27,7 +27,7 @@ export interface CliResult {
 
 /** Runs trowel with TROWEL_ROOT=root and waits. */
 export function trowelSync(root: string, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [TROWEL_BIN, ...args], {
+  const r: SpawnSyncReturns<string> = spawnSync(TROWEL_BIN, args, {
     encoding: 'utf8',
     env: { ...process.env, TROWEL_ROOT: root, ...env },
     timeout: 60_000,
@@ -37,7 +37,7 @@ export function trowelSync(root: string, args: string[], env: NodeJS.ProcessEnv 
 
 /** Runs trowel asynchronously (for tests that kill it). */
 export function trowelAsync(root: string, args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof spawn> {
-  return spawn(process.execPath, [TROWEL_BIN, ...args], { env: { ...process.env, TROWEL_ROOT: root, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(TROWEL_BIN, args, { env: { ...process.env, TROWEL_ROOT: root, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** A `from scratch` container with busybox written into its upper dir; returns name and dirs. */

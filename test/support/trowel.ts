@@ -29,7 +29,7 @@ export class TrowelSandbox {
 
   run(args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
     return result(
-      spawnSync(process.execPath, [TROWEL_BIN, ...args], {
+      spawnSync(TROWEL_BIN, args, {
         encoding: 'utf8',
         input: opts.input ?? '',
         cwd: opts.cwd ?? this.root,
@@ -45,7 +45,7 @@ export class TrowelSandbox {
    */
   runAsync(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
     return new Promise((resolve) => {
-      const p = spawn(process.execPath, [TROWEL_BIN, ...args], { env: { ...process.env, TROWEL_ROOT: this.root, ...opts.env } });
+      const p = spawn(TROWEL_BIN, args, { env: { ...process.env, TROWEL_ROOT: this.root, ...opts.env } });
       let stdout = '';
       let stderr = '';
       p.stdout.on('data', (d) => (stdout += d));

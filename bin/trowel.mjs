@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import('../dist/cli/main.js').then((m) => m.main(process.argv.slice(2)));
+// The command line, as scripts/bundle.mjs bundled it (run through bin/trowel).
+import('../dist/bundle/main.js').then((m) => m.main(process.argv.slice(2)));

@@ -3,11 +3,14 @@
  * every feature it has (fetch, WebSocket, cookies, mocks, caches, proxies): about 60 ms of
  * start-up for a command such as a re-push that makes five small requests. The agent, the
  * request API and the redirect interceptor alone cost a third of that. The types are undici's
- * own; the behaviour is `undici.request` with an explicit dispatcher.
+ * own; the behaviour is `undici.request` with an explicit dispatcher. The agent and the request
+ * API are imported statically so that scripts/bundle.mjs bundles them with the rest.
  */
 import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
 import type * as Undici from 'undici';
+import agentModule from 'undici/lib/dispatcher/agent.js';
+import requestModule from 'undici/lib/api/api-request.js';
 
 const load = createRequire(import.meta.url);
 
@@ -18,11 +21,11 @@ const load = createRequire(import.meta.url);
 setFlagsFromString('--liftoff-only');
 
 /** undici's `Agent` (connection pools per origin). */
-export const Agent = load('undici/lib/dispatcher/agent.js') as typeof Undici.Agent;
+export const Agent = agentModule as typeof Undici.Agent;
 export type Agent = Undici.Agent;
 
 type RequestMethod = (this: Undici.Dispatcher, opts: Undici.Dispatcher.RequestOptions) => Promise<Undici.Dispatcher.ResponseData>;
-const requestOn = load('undici/lib/api/api-request.js') as RequestMethod;
+const requestOn = requestModule as RequestMethod;
 
 /** Options of {@link request}: undici's request options, the dispatcher required. */
 export type RequestOptions = Omit<Undici.Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrowelSandbox } from '../test/support/trowel.js';
 import { startRegistry, skopeo, type TestRegistry } from '../test/support/registry.js';
@@ -57,6 +57,18 @@ test('--cert-dir trusts the registry CA', async () => {
   const r = await t.runAsync(['push', '-q', '--cert-dir', reg.certs!.certDir, 'localhost/tlsimg', `docker://${reg.host}/certdir/img:1`], { env: { NODE_EXTRA_CA_CERTS: '' } });
   assert.is(r.code, 0, r.stderr);
   assert.is((await layersAt('certdir/img')).length, 1);
+});
+
+test('a client certificate that cannot be read fails in one line naming the registry', async () => {
+  const bad = join(reg.dir, 'bad-certs');
+  mkdirSync(bad);
+  writeFileSync(join(bad, 'client.cert'), '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n');
+  writeFileSync(join(bad, 'client.key'), 'not a key\n');
+  const r = await t.runAsync(['push', '-q', '--cert-dir', bad, 'localhost/tlsimg', `docker://${reg.host}/bad/img:1`], { env: { NODE_EXTRA_CA_CERTS: '' } });
+  assert.is.not(r.code, 0);
+  const lines = r.stderr.trim().split('\n');
+  assert.is(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, `load TLS certificates for ${reg.host}`);
 });
 
 test('--tls-verify=false talks TLS without verifying, and pushes the same layer', async () => {

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { SecureContext } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { Agent, request } from './undici-lean.js';
 import { TrowelError } from '../../oci/error.js';
@@ -10,7 +11,7 @@ import {
   formatTarget, type RegistryTarget,
 } from './errors.js';
 import { DEFAULT_RETRY_POLICY, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryDelay, sleep, type RetryPolicy } from './retry.js';
-import { trustedCertificates, type TrustedCertificates } from './trust.js';
+import { registrySecureContext } from './trust.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';
 
 export interface TlsOptions {
@@ -88,9 +89,15 @@ export function header(res: { headers: Record<string, string | string[] | undefi
 
 const MAX_REDIRECTS = 5;
 
-/** `{ ca }` for undici's connect options, or nothing for Node's default store. */
-function caOption(ca: TrustedCertificates): { ca?: Array<string | Buffer> } {
-  return ca ? { ca } : {};
+/** `{ secureContext }` for undici's connect options, or nothing for Node's default context. */
+function secureContextOption(opts: SessionOptions): { secureContext?: SecureContext } {
+  let context: SecureContext | undefined;
+  try {
+    context = registrySecureContext({ ...opts.tls, ...(opts.insecure ? { insecure: true } : {}) });
+  } catch (err) {
+    throw new RegistryConnectionError(`load TLS certificates for ${opts.registry}: ${(err as Error).message}`, { registry: opts.registry }, err);
+  }
+  return context ? { secureContext: context } : {};
 }
 
 /**
@@ -116,9 +123,7 @@ export class RegistrySession {
       connect: {
         timeout: this.timeouts.connectMs,
         rejectUnauthorized: !opts.insecure,
-        ...caOption(trustedCertificates({ ...(opts.tls?.ca ? { ca: opts.tls.ca } : {}), ...(opts.insecure ? { insecure: true } : {}) })),
-        ...(opts.tls?.cert ? { cert: opts.tls.cert } : {}),
-        ...(opts.tls?.key ? { key: opts.tls.key } : {}),
+        ...secureContextOption(opts),
       },
       headersTimeout: this.timeouts.headersMs,
       bodyTimeout: this.timeouts.bodyMs,

@@ -5,7 +5,7 @@ import { rootCertificates } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXTRA_CA_CERTS_ENV } from '../config/host-environment.js';
-import { trustedCertificates } from './trust.js';
+import { registrySecureContext, trustedCertificates } from './trust.js';
 
 const work = mkdtempSync(join(tmpdir(), 'trowel-trust-'));
 const extraFile = join(work, 'extra.pem');
@@ -41,6 +41,12 @@ test('an unreadable extra CA file is skipped with one warning naming it, as Node
   const missing = join(work, 'missing.pem');
   assert.is(trustedCertificates({}, { [EXTRA_CA_CERTS_ENV]: missing }, (l) => warnings.push(l)), undefined);
   assert.equal(warnings, [`Warning: ignoring extra certificates from ${missing}: ENOENT`]);
+});
+
+test('one secure context per registry only when there is something to add', () => {
+  assert.is(registrySecureContext({}, {}, noWarnings), undefined);
+  assert.ok(registrySecureContext({ insecure: true }, {}, noWarnings));
+  assert.throws(() => registrySecureContext({ cert: 'garbage', key: 'garbage' }, {}, noWarnings), /PEM|key|certificate/i);
 });
 
 test.run();

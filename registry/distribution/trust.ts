@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { EXTRA_CA_CERTS_ENV } from '../config/host-environment.js';
 
 /** What a connection trusts, as the `ca` option of `tls.connect` (undefined: Node's default store). */
@@ -14,11 +14,15 @@ export type TrustedCertificates = Array<string | Buffer> | undefined;
  * An unreadable extra CA file is skipped with a warning, as Node skips it.
  */
 export function trustedCertificates(opts: { ca?: Array<string | Buffer>; insecure?: boolean }, env: NodeJS.ProcessEnv = process.env,
-  warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): TrustedCertificates {
+  warn: (line: string) => void = warnOnStderr): TrustedCertificates {
   if (opts.insecure) return [];
   const extra = extraCertificates(env, warn);
   if (!extra && !opts.ca) return undefined;
   return [...rootCertificates, ...(extra ? [extra] : []), ...(opts.ca ?? [])];
+}
+
+function warnOnStderr(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
 /** The handed-over extra CA file's bytes, or undefined when there is none or it cannot be read. */
@@ -31,6 +35,27 @@ function extraCertificates(env: NodeJS.ProcessEnv, warn: (line: string) => void)
     warn(`Warning: ignoring extra certificates from ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     return undefined;
   }
+}
+
+/** What `registrySecureContext` needs: the registry's certificates and whether it is insecure. */
+export interface RegistryTls {
+  ca?: Array<string | Buffer>;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  insecure?: boolean;
+}
+
+/**
+ * One TLS context for every connection to a registry, or undefined when Node's default one
+ * does (nothing to add, no client certificate). Built once: a `ca` list given to each
+ * connection instead would be parsed again, roots and all, on every connect.
+ * Throws (with OpenSSL's reason) when a certificate or key cannot be read.
+ */
+export function registrySecureContext(tls: RegistryTls, env: NodeJS.ProcessEnv = process.env,
+  warn?: (line: string) => void): SecureContext | undefined {
+  const ca = trustedCertificates({ ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.insecure ? { insecure: true } : {}) }, env, warn);
+  if (!ca && !tls.cert) return undefined;
+  return createSecureContext({ ...(ca ? { ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}) });
 }
 
 const extraFiles = new Map<string, Buffer>();

@@ -69,7 +69,7 @@ export async function runScenario(s: Scenario, ctx: BenchContext, opts: RunnerOp
   const active: Active[] = [];
   try {
     const make = (name: ToolName, exe: readonly string[]) => {
-      const side = new ToolSide({ name, exe, parent: join(ctx.work, s.id, name), rootless });
+      const side = new ToolSide({ name, exe, parent: join(ctx.work, s.id, name), rootless, retireTo: join(ctx.work, 'retired') });
       sides.push(side);
       return side;
     };

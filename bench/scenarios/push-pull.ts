@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { startRegistry, type LocalRegistry } from '../registry.js';
 import type { Scenario } from '../scenario.js';
 import { ToolSide } from '../tool-side.js';
+import { settle } from './common.js';
 import { commitLayeredImage, LAYERED_IMAGE_COMMANDS, writeLayerTrees } from './registry-image.js';
 import { expectImage, expectManifest } from './verify.js';
 
@@ -20,7 +21,7 @@ export const pushCold: Scenario = {
   id: 'push',
   title: 'push of a 3-layer 300 MB image to an empty local registry',
   state: 'cold',
-  note: 'a new, empty docker-registry on 127.0.0.1 before each run; the image was committed before the warm-up',
+  note: 'a new, empty docker-registry on 127.0.0.1 before each run, then sync; the image was committed before the warm-up',
   target: { kind: 'ratio', max: 0.7 },
   trowelCommands: [...LAYERED_IMAGE_COMMANDS, 'push'],
   async open(ctx) {
@@ -39,6 +40,7 @@ export const pushCold: Scenario = {
             if (reg) await reg.stop();
             reg = await freshRegistry(ctx.work);
             registries.push(reg);
+            await settle();
           },
           command: () => tool.invocation(['push', '--tls-verify=false', IMAGE, `docker://${reg!.host}/bench/push:latest`]),
           verify: () => expectManifest(reg!.host, 'bench/push', 'latest'),
@@ -89,13 +91,13 @@ export const pullCold: Scenario = {
   id: 'pull',
   title: 'pull of a 3-layer 300 MB image into an empty store',
   state: 'cold',
-  note: 'a fresh, empty store before each run; the image sits in a local registry (pushed by buildah)',
+  note: 'a fresh, empty store before each run, then sync (no write-back of the previous run left); the image sits in a local registry (pushed by buildah)',
   target: { kind: 'ratio', max: 0.7 },
   trowelCommands: ['pull', 'inspect'],
   async open(ctx) {
     const trees = await writeLayerTrees(join(ctx.work, 'pull-layers'), ctx.scale);
     const reg = await freshRegistry(ctx.work);
-    const seeder = new ToolSide({ name: 'buildah', exe: ['buildah'], parent: join(ctx.work, 'pull-seed') });
+    const seeder = new ToolSide({ name: 'buildah', exe: ['buildah'], parent: join(ctx.work, 'pull-seed'), retireTo: join(ctx.work, 'retired') });
     try {
       await seeder.freshStore();
       await commitLayeredImage(seeder, trees, IMAGE);
@@ -110,7 +112,10 @@ export const pullCold: Scenario = {
       inputs: trees.inputs,
       plan(tool) {
         return {
-          beforeEach: async () => { await tool.freshStore(); },
+          beforeEach: async () => {
+            await tool.freshStore();
+            await settle();
+          },
           command: () => tool.invocation(['pull', '--tls-verify=false', `docker://${reg.host}/bench/pull:latest`]),
           verify: () => expectImage(tool, `${reg.host}/bench/pull:latest`),
         };

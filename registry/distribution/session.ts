@@ -15,7 +15,7 @@ import { registrySecureContext } from './trust.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';
 
 export interface TlsOptions {
-  /** CA certificates (PEM) to trust for this registry, instead of the default store. */
+  /** CA certificates (PEM) to trust for this registry, besides the default roots. */
   ca?: Array<string | Buffer>;
   /** Client certificate and key (PEM) for registries that ask for one. */
   cert?: string | Buffer;

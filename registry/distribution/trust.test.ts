@@ -36,11 +36,13 @@ test('the handed-over extra CA file is added to the roots, before a registry CA'
   assert.is(ca.at(-1), 'registry-ca');
 });
 
-test('an unreadable extra CA file is skipped with one warning naming it, as Node does', () => {
+test('an unreadable extra CA file is skipped with one warning naming it, once, as Node does', () => {
   const warnings: string[] = [];
   const missing = join(work, 'missing.pem');
   assert.is(trustedCertificates({}, { [EXTRA_CA_CERTS_ENV]: missing }, (l) => warnings.push(l)), undefined);
   assert.equal(warnings, [`Warning: ignoring extra certificates from ${missing}: ENOENT`]);
+  assert.is(trustedCertificates({}, { [EXTRA_CA_CERTS_ENV]: missing }, (l) => warnings.push(l)), undefined);
+  assert.is(warnings.length, 1, 'warned once per process');
 });
 
 test('one secure context per registry only when there is something to add', () => {

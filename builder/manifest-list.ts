@@ -26,6 +26,7 @@ import type { ImageDestination, ImageSource, ManifestBlob } from '../registry/tr
 import { manifestForExport } from './export-manifest.js';
 import { StoreImageSource } from './store-transport.js';
 import { withBlobProgress, type BlobBytesListener } from './blob-progress.js';
+import { forEachLimited } from '../registry/copy.js';
 
 /** The registry client, loaded on use: it is a large part of start-up, and most commands need none. */
 async function openDockerSource(...args: Parameters<typeof import('../registry/transports/docker.js').openDockerSource>) {
@@ -359,13 +360,6 @@ async function planChild(store: Store, listName: string, entry: ListEntry, sourc
     return { entry, manifest: { bytes, digest: entry.digest, mediaType: entry.mediaType }, open: () => openDockerSource(origin, opts.access ?? {}) };
   }
   throw new ManifestListError(`push manifest list ${listName}: image ${entry.digest} is not in local storage; add it again or remove it from the list`);
-}
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
 }
 
 async function copyChild(plan: ChildPlan, dst: ImageDestination, opts: PushListOptions): Promise<void> {

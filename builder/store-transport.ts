@@ -8,6 +8,7 @@ import type { ImageConfig } from '../oci/image-config.js';
 import type { ImageManifest } from '../oci/manifest.js';
 import { isIndexMediaType, layerCompression } from '../oci/media-types.js';
 import type { ImageDestination, ImageSource, ManifestBlob } from '../registry/transports/types.js';
+import { VerifyingStream } from '../registry/distribution/verify.js';
 import type { PreUnpacked } from './unpack.js';
 import { PassThrough } from 'node:stream';
 import { rmSync } from 'node:fs';
@@ -80,19 +81,22 @@ export class StoreImageDestination implements ImageDestination {
     });
     const dir = this.store.newLayerTempDir();
     this.unpacked.set(desc.digest, { dir });
+    const toStore = source instanceof VerifyingStream && source.checks(desc)
+      ? this.store.blobs.writeVerified(toBlob, desc)
+      : this.store.blobs.write(toBlob, { digest: desc.digest, size: desc.size }, 'blob');
+    const toLayer = applyLayer(toDir, dir, { mode: 'overlay' }).then((a) => {
+      toDir.resume(); // drain what follows the end-of-archive blocks, so the blob write is never held up
+      return a;
+    });
     try {
-      const [, applied] = await Promise.all([
-        this.store.blobs.write(toBlob, { digest: desc.digest, size: desc.size }, 'blob'),
-        applyLayer(toDir, dir, { mode: 'overlay' }).then((a) => {
-          toDir.resume(); // drain what follows the end-of-archive blocks, so the blob write is never held up
-          return a;
-        }),
-      ]);
+      const [, applied] = await Promise.all([toStore, toLayer]);
       this.unpacked.set(desc.digest, { dir, diffID: applied.diffID, uncompressedSize: applied.uncompressedSize });
     } catch (err) {
       source.unpipe();
       toBlob.destroy();
       toDir.destroy();
+      // Both sides remove their temp files when they end: wait for that before failing.
+      await Promise.allSettled([toStore, toLayer]);
       throw err;
     }
   }

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrowelSandbox, type RunResult } from '../test/support/trowel.js';
@@ -55,6 +55,26 @@ test('--retry 0 gives up on a 503, --retry 2 gets through it', async () => {
   assert.is(ok.code, 0, ok.stderr);
   assert.is(proxy.log.filter((e) => e.method === 'PUT' && /\/manifests\//.test(e.url) && e.fault).length, 3);
   await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/r/img:1`]);
+});
+
+test('a layer corrupted on its way from the registry fails the pull and leaves nothing in the store', async () => {
+  const pushed = await trowel(['push', '-q', '--tls-verify=false', '--compression-format', 'gzip', 'localhost/zimg', `docker://${reg.host}/c/img:1`]);
+  assert.is(pushed.code, 0, pushed.stderr);
+  const puller = new TrowelSandbox();
+  try {
+    proxy.add({ method: 'GET', path: /\/blobs\/sha256:/, times: Infinity, action: { kind: 'corrupt' } });
+    const r = await puller.runAsync(['pull', '-q', '--tls-verify=false', '--retry', '0', `docker://${proxy.host}/c/img:1`]);
+    assert.is(r.code, 125, r.stderr);
+    assert.match(r.stderr, /digest mismatch/i);
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.is(puller.ok(['images', '-q']).trim(), '');
+    const manifest = JSON.parse(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/c/img:1`])) as { layers: Array<{ digest: string }> };
+    for (const l of manifest.layers) assert.not.ok(existsSync(join(puller.root, 'blobs/sha256', l.digest.slice(7))), `${l.digest} stored`);
+    assert.equal(readdirSync(join(puller.root, 'tmp')), []);
+  } finally {
+    proxy.clear();
+    puller.cleanup();
+  }
 });
 
 test('a bad --retry-delay is one clear line', async () => {

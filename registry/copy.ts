@@ -21,16 +21,26 @@ export interface CopyResult {
   manifest: ManifestBlob;
 }
 
-/** Runs `fn` over items, at most `limit` at a time; the first failure rejects. */
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `fn` over items, at most `limit` at a time. After a failure no new item starts, and
+ * the first failure rejects once the calls in flight have ended (so that their temp files
+ * are gone before the caller reports the error and exits).
+ */
+export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { reason: unknown } | undefined;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (!failure && next < items.length) {
       const item = items[next++]!;
-      await fn(item);
+      try {
+        await fn(item);
+      } catch (err) {
+        failure ??= { reason: err };
+      }
     }
   });
   await Promise.all(workers);
+  if (failure) throw failure.reason;
 }
 
 function parseJson<T>(m: ManifestBlob, where: string): T {

@@ -104,6 +104,21 @@ export class BlobStore {
     }
   }
 
+  /**
+   * Streams in a blob whose source checks itself: `source` errors unless its bytes match
+   * `expected` (a registry download through VerifyingStream), so hashing it again here would
+   * only repeat the work. The blob becomes visible only if the source ends without error.
+   */
+  async writeVerified(source: Readable, expected: { digest: Digest; size: number }): Promise<void> {
+    const tmp = this.tempPath();
+    try {
+      await pipeline(source, createWriteStream(tmp, { mode: 0o644 }));
+      this.commitTemp(tmp, expected.digest);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+
   remove(digest: Digest): void {
     rmSync(this.path(digest), { force: true });
   }

@@ -9,6 +9,7 @@ import { Store } from './store.js';
 import { FileLock } from './lock.js';
 import { StoreLockedError } from './errors.js';
 import { sha256 } from '../oci/digest.js';
+import { VerifyingStream } from '../registry/distribution/verify.js';
 
 const roots: string[] = [];
 function freshRoot(): string {
@@ -96,6 +97,23 @@ test('blob writes verify the expected digest and leave nothing on mismatch', asy
     assert.is((e as { code?: string }).code, 'DIGEST_MISMATCH');
   }
   assert.not.ok(s.blobs.has(sha256('good')));
+  assert.equal(readdirSync(join(root, 'tmp')), []);
+});
+
+test('a self-verifying source is stored without hashing again, and stores nothing when it fails', async () => {
+  const root = freshRoot();
+  const s = Store.open({ root });
+  const good = { digest: sha256('hello'), size: 5 };
+  await s.blobs.writeVerified(Readable.from([Buffer.from('hello')]).pipe(new VerifyingStream(good.digest, good.size, 'blob')), good);
+  assert.is(readFileSync(s.blobs.path(good.digest), 'utf8'), 'hello');
+  const bad = { digest: sha256('good'), size: 4 };
+  try {
+    await s.blobs.writeVerified(Readable.from([Buffer.from('evil')]).pipe(new VerifyingStream(bad.digest, bad.size, 'blob')), bad);
+    assert.unreachable('mismatch accepted');
+  } catch (e) {
+    assert.is((e as { code?: string }).code, 'DIGEST_MISMATCH');
+  }
+  assert.not.ok(s.blobs.has(bad.digest));
   assert.equal(readdirSync(join(root, 'tmp')), []);
 });
 

@@ -17,6 +17,11 @@ export class VerifyingStream extends Transform {
     this.hash = createHash(digestAlgorithm(digest));
   }
 
+  /** True when this stream checks exactly `desc`'s digest and size. */
+  checks(desc: { digest: Digest; size: number }): boolean {
+    return this.digest === desc.digest && this.size === desc.size;
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.seen += chunk.length;
     if (this.size >= 0 && this.seen > this.size) {

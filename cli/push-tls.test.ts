@@ -45,6 +45,12 @@ test('the CA named by NODE_EXTRA_CA_CERTS is trusted, as Node programs trust it'
   assert.is((await layersAt('extra/img')).length, 1);
 });
 
+test('the system CA bundle is trusted, as buildah trusts it (SSL_CERT_FILE names it, as for Go)', async () => {
+  const r = await t.runAsync(['push', '-q', 'localhost/tlsimg', `docker://${reg.host}/system/img:1`], { env: { NODE_EXTRA_CA_CERTS: '', SSL_CERT_FILE: reg.certs!.caFile } });
+  assert.is(r.code, 0, r.stderr);
+  assert.is((await layersAt('system/img')).length, 1);
+});
+
 test('an unreadable NODE_EXTRA_CA_CERTS file is skipped with a warning, and verification still applies', async () => {
   const missing = join(reg.dir, 'no-such-ca.pem');
   const r = await t.runAsync(['push', '-q', 'localhost/tlsimg', `docker://${reg.host}/missing/img:1`], { env: { NODE_EXTRA_CA_CERTS: missing } });

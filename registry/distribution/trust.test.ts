@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,39 +14,53 @@ const noWarnings = (line: string) => assert.unreachable(`unexpected warning: ${l
 
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
-test('nothing to add leaves Node its default store', () => {
-  assert.is(trustedCertificates({}, {}, noWarnings), undefined);
+const systemFile = join(work, 'system-bundle.pem');
+writeFileSync(systemFile, '-----BEGIN CERTIFICATE-----\nsystem\n-----END CERTIFICATE-----\n');
+/** No system bundle: Node's bundled roots are the roots. */
+const noSystem = { systemBundles: [] as string[] };
+
+test('without a system bundle and nothing to add, Node keeps its default store', () => {
+  assert.is(trustedCertificates({ ...noSystem }, {}, noWarnings), undefined);
+});
+
+test('the system bundle replaces Node\'s bundled roots, as Go (and buildah) read it', () => {
+  assert.equal(trustedCertificates({ systemBundles: [join(work, 'absent.pem'), systemFile] }, {}, noWarnings)?.map(String), [String(readFileSync(systemFile))]);
+  assert.equal(trustedCertificates({ ...noSystem }, { SSL_CERT_FILE: systemFile }, noWarnings)?.map(String), [String(readFileSync(systemFile))]);
 });
 
 test('an insecure connection trusts nothing and loads no root store, whatever else is set', () => {
-  assert.equal(trustedCertificates({ insecure: true, ca: ['x'] }, { [EXTRA_CA_CERTS_ENV]: extraFile }, noWarnings), []);
+  assert.equal(trustedCertificates({ insecure: true, ca: ['x'] }, { [EXTRA_CA_CERTS_ENV]: extraFile, SSL_CERT_FILE: systemFile }, noWarnings), []);
 });
 
 test('a registry CA is added to the roots, as containers/image adds certs.d to the system pool', () => {
-  const ca = trustedCertificates({ ca: ['registry-ca'] }, {}, noWarnings)!;
+  const ca = trustedCertificates({ ca: ['registry-ca'], ...noSystem }, {}, noWarnings)!;
   assert.is(ca.length, rootCertificates.length + 1);
   assert.is(ca[0], rootCertificates[0]);
   assert.is(ca.at(-1), 'registry-ca');
+  assert.equal(trustedCertificates({ ca: ['registry-ca'] }, { SSL_CERT_FILE: systemFile }, noWarnings)?.map(String), [String(readFileSync(systemFile)), 'registry-ca']);
 });
 
-test('the handed-over extra CA file is added to the roots, before a registry CA', () => {
-  const ca = trustedCertificates({ ca: ['registry-ca'] }, { [EXTRA_CA_CERTS_ENV]: extraFile }, noWarnings)!;
+test('the handed-over extra CA file is added to the roots, before a registry CA, and not twice', () => {
+  const ca = trustedCertificates({ ca: ['registry-ca'], ...noSystem }, { [EXTRA_CA_CERTS_ENV]: extraFile }, noWarnings)!;
   assert.is(ca.length, rootCertificates.length + 2);
   assert.match(String(ca[rootCertificates.length]), /extra/);
   assert.is(ca.at(-1), 'registry-ca');
+  const same = trustedCertificates({}, { [EXTRA_CA_CERTS_ENV]: systemFile, SSL_CERT_FILE: systemFile }, noWarnings)!;
+  assert.is(same.length, 1);
 });
 
 test('an unreadable extra CA file is skipped with one warning naming it, once, as Node does', () => {
   const warnings: string[] = [];
   const missing = join(work, 'missing.pem');
-  assert.is(trustedCertificates({}, { [EXTRA_CA_CERTS_ENV]: missing }, (l) => warnings.push(l)), undefined);
+  assert.is(trustedCertificates({ ...noSystem }, { [EXTRA_CA_CERTS_ENV]: missing }, (l) => warnings.push(l)), undefined);
   assert.equal(warnings, [`Warning: ignoring extra certificates from ${missing}: ENOENT`]);
-  assert.is(trustedCertificates({}, { [EXTRA_CA_CERTS_ENV]: missing }, (l) => warnings.push(l)), undefined);
+  assert.is(trustedCertificates({ ...noSystem }, { [EXTRA_CA_CERTS_ENV]: missing }, (l) => warnings.push(l)), undefined);
   assert.is(warnings.length, 1, 'warned once per process');
 });
 
 test('one secure context per registry only when there is something to add', () => {
-  assert.is(registrySecureContext({}, {}, noWarnings), undefined);
+  assert.is(registrySecureContext({ ...noSystem }, {}, noWarnings), undefined);
+  assert.ok(registrySecureContext({}, { SSL_CERT_FILE: systemFile }, noWarnings));
   assert.ok(registrySecureContext({ insecure: true }, {}, noWarnings));
   assert.throws(() => registrySecureContext({ cert: 'garbage', key: 'garbage' }, {}, noWarnings), /PEM|key|certificate/i);
 });

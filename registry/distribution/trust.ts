@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { EXTRA_CA_CERTS_ENV } from '../config/host-environment.js';
 
@@ -11,57 +11,93 @@ export interface RegistryTls {
   cert?: string | Buffer;
   key?: string | Buffer;
   insecure?: boolean;
+  /** Where to look for the system's CA bundle (default SYSTEM_ROOT_BUNDLES). */
+  systemBundles?: string[];
 }
 
 /**
  * One TLS context for every connection to a registry, or undefined when Node's default one
- * does (nothing to add, no client certificate). Built once: a `ca` list given to each
+ * does (no system bundle, nothing to add, no client certificate). Built once: a `ca` list given to each
  * connection instead would be parsed again, roots and all, on every connect.
  * Throws (with OpenSSL's reason) when a certificate or key cannot be read.
  */
 export function registrySecureContext(tls: RegistryTls, env: NodeJS.ProcessEnv = process.env,
   warn?: (line: string) => void): SecureContext | undefined {
-  const ca = trustedCertificates({ ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.insecure ? { insecure: true } : {}) }, env, warn);
+  const ca = trustedCertificates({
+    ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.insecure ? { insecure: true } : {}), ...(tls.systemBundles ? { systemBundles: tls.systemBundles } : {}),
+  }, env, warn);
   if (!ca && !tls.cert) return undefined;
   return createSecureContext({ ...(ca ? { ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}) });
 }
 
 /**
  * The certificates a TLS connection to a registry trusts, as containers/image chooses them:
- * - `insecure`: none at all. Nothing is verified, so not even the root store is loaded;
- * - otherwise the default roots, plus the extra CA file handed over by the launcher (what Node
- *   itself would have trusted), plus `ca` (the registry's certs.d directory or `--cert-dir`);
- * - undefined when there is nothing to add: Node's default store, as it stands.
+ * - `insecure`: none at all. Nothing is verified, so not even a root store is loaded;
+ * - otherwise the system's roots (see `systemRootsFile`; Node's bundled roots on a system
+ *   without a bundle), plus the extra CA file handed over by the launcher (what Node itself
+ *   would have trusted), plus `ca` (the registry's certs.d directory or `--cert-dir`);
+ * - undefined when there is nothing but Node's bundled roots: Node's default store, as it stands.
  * An unreadable extra CA file is skipped with one warning per process, as Node skips it.
  */
-export function trustedCertificates(opts: { ca?: Array<string | Buffer>; insecure?: boolean }, env: NodeJS.ProcessEnv = process.env,
-  warn: (line: string) => void = warnOnStderr): TrustedCertificates {
+export function trustedCertificates(opts: { ca?: Array<string | Buffer>; insecure?: boolean; systemBundles?: string[] },
+  env: NodeJS.ProcessEnv = process.env, warn: (line: string) => void = warnOnStderr): TrustedCertificates {
   if (opts.insecure) return [];
-  const extra = extraCertificates(env, warn);
-  if (!extra && !opts.ca) return undefined;
-  return [...rootCertificates, ...(extra ? [extra] : []), ...(opts.ca ?? [])];
+  const systemFile = systemRootsFile(env, opts.systemBundles);
+  const system = readOnce(systemFile);
+  // NODE_EXTRA_CA_CERTS often names the system bundle itself: once is enough.
+  const extra = env[EXTRA_CA_CERTS_ENV] === systemFile && system ? undefined : extraCertificates(env, warn);
+  if (!system && !extra && !opts.ca) return undefined;
+  return [...(system ? [system] : rootCertificates), ...(extra ? [extra] : []), ...(opts.ca ?? [])];
+}
+
+/**
+ * Where the system keeps its CA bundle, as Go (and so buildah) looks for it: `SSL_CERT_FILE`,
+ * else the first of the distributions' usual places that exists.
+ */
+export const SYSTEM_ROOT_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt', // Debian, Ubuntu, Gentoo, Arch
+  '/etc/pki/tls/certs/ca-bundle.crt', // Fedora, RHEL 6
+  '/etc/ssl/ca-bundle.pem', // openSUSE
+  '/etc/pki/tls/cacert.pem', // OpenELEC
+  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem', // CentOS, RHEL 7
+  '/etc/ssl/cert.pem', // Alpine
+];
+
+/** The system's CA bundle file, or undefined when there is none (see SYSTEM_ROOT_BUNDLES). */
+export function systemRootsFile(env: NodeJS.ProcessEnv = process.env, candidates = SYSTEM_ROOT_BUNDLES): string | undefined {
+  if (env.SSL_CERT_FILE) return env.SSL_CERT_FILE;
+  return candidates.find((f) => existsSync(f));
+}
+
+/** A file's bytes, read once per process; undefined when there is no file or it cannot be read. */
+function readOnce(file: string | undefined): Buffer | undefined {
+  if (!file) return undefined;
+  let read = files.get(file);
+  if (!read) {
+    try {
+      read = { bytes: readFileSync(file) };
+    } catch (err) {
+      read = { failure: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
+    }
+    files.set(file, read);
+  }
+  return 'bytes' in read ? read.bytes : undefined;
 }
 
 function warnOnStderr(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** Each extra CA file as read once per process: its bytes, or why it could not be read. */
-const extraFiles = new Map<string, { bytes: Buffer } | { failure: string }>();
+/** Certificate files as read once per process: their bytes, or why they could not be read. */
+const files = new Map<string, { bytes: Buffer } | { failure: string }>();
 
-/** The handed-over extra CA file's bytes, or undefined when there is none or it cannot be read. */
+/** The handed-over extra CA file's bytes, or undefined when there is none or it cannot be read (warned once). */
 function extraCertificates(env: NodeJS.ProcessEnv, warn: (line: string) => void): Buffer | undefined {
   const file = env[EXTRA_CA_CERTS_ENV];
   if (!file) return undefined;
-  let read = extraFiles.get(file);
-  if (!read) {
-    try {
-      read = { bytes: readFileSync(file) };
-    } catch (err) {
-      read = { failure: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
-      warn(`Warning: ignoring extra certificates from ${file}: ${read.failure}`);
-    }
-    extraFiles.set(file, read);
-  }
-  return 'bytes' in read ? read.bytes : undefined;
+  const known = files.has(file);
+  const bytes = readOnce(file);
+  const read = files.get(file);
+  if (!known && read && 'failure' in read) warn(`Warning: ignoring extra certificates from ${file}: ${read.failure}`);
+  return bytes;
 }

@@ -43,7 +43,7 @@ export function trustedCertificates(opts: { ca?: Array<string | Buffer>; insecur
   env: NodeJS.ProcessEnv = process.env, warn: (line: string) => void = warnOnStderr): TrustedCertificates {
   if (opts.insecure) return [];
   const systemFile = systemRootsFile(env, opts.systemBundles);
-  const system = readOnce(systemFile);
+  const system = systemFile ? bytesOf(readOnce(systemFile)) : undefined;
   // NODE_EXTRA_CA_CERTS often names the system bundle itself: once is enough.
   const extra = env[EXTRA_CA_CERTS_ENV] === systemFile && system ? undefined : extraCertificates(env, warn);
   if (!system && !extra && !opts.ca) return undefined;
@@ -69,35 +69,38 @@ export function systemRootsFile(env: NodeJS.ProcessEnv = process.env, candidates
   return candidates.find((f) => existsSync(f));
 }
 
-/** A file's bytes, read once per process; undefined when there is no file or it cannot be read. */
-function readOnce(file: string | undefined): Buffer | undefined {
-  if (!file) return undefined;
-  let read = files.get(file);
-  if (!read) {
-    try {
-      read = { bytes: readFileSync(file) };
-    } catch (err) {
-      read = { failure: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
-    }
-    files.set(file, read);
+/** A certificate file as read once per process: its bytes, or why it could not be read. */
+type FileRead = { bytes: Buffer } | { failure: string };
+
+const files = new Map<string, FileRead>();
+
+/** Reads `file` the first time it is asked for; `first` says whether this call read it. */
+function readOnce(file: string): FileRead & { first: boolean } {
+  const known = files.get(file);
+  if (known) return { ...known, first: false };
+  let read: FileRead;
+  try {
+    read = { bytes: readFileSync(file) };
+  } catch (err) {
+    read = { failure: (err as NodeJS.ErrnoException).code ?? (err as Error).message };
   }
-  return 'bytes' in read ? read.bytes : undefined;
+  files.set(file, read);
+  return { ...read, first: true };
+}
+
+function bytesOf(read: FileRead | undefined): Buffer | undefined {
+  return read && 'bytes' in read ? read.bytes : undefined;
 }
 
 function warnOnStderr(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** Certificate files as read once per process: their bytes, or why they could not be read. */
-const files = new Map<string, { bytes: Buffer } | { failure: string }>();
-
 /** The handed-over extra CA file's bytes, or undefined when there is none or it cannot be read (warned once). */
 function extraCertificates(env: NodeJS.ProcessEnv, warn: (line: string) => void): Buffer | undefined {
   const file = env[EXTRA_CA_CERTS_ENV];
   if (!file) return undefined;
-  const known = files.has(file);
-  const bytes = readOnce(file);
-  const read = files.get(file);
-  if (!known && read && 'failure' in read) warn(`Warning: ignoring extra certificates from ${file}: ${read.failure}`);
-  return bytes;
+  const read = readOnce(file);
+  if ('failure' in read && read.first) warn(`Warning: ignoring extra certificates from ${file}: ${read.failure}`);
+  return bytesOf(read);
 }

@@ -1,6 +1,7 @@
-import { createWriteStream, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { Writable, type Readable } from 'node:stream';
 import type { Store } from '../storage/store.js';
+import { createTempWriteStream } from '../storage/atomic.js';
 import type { ContainerRecord, DiffRecipe, ImageRecord, LayerRecord } from '../storage/records.js';
 import { findImage } from '../storage/lookup.js';
 import { digestHex } from '../oci/digest.js';
@@ -65,7 +66,7 @@ function discard(): Writable {
 async function writeLayerBlob(store: Store, tar: Readable, opts: CommitOptions): Promise<LayerRecord & { descriptor: Descriptor }> {
   const tmp = store.blobs.tempPath();
   try {
-    const info = await writeLayer(tar, createWriteStream(tmp), { compression: opts.compression, ...(opts.compressionLevel !== undefined ? { level: opts.compressionLevel } : {}) });
+    const info = await writeLayer(tar, createTempWriteStream(tmp), { compression: opts.compression, ...(opts.compressionLevel !== undefined ? { level: opts.compressionLevel } : {}) });
     store.blobs.commitTemp(tmp, info.digest);
     return {
       diffID: info.diffID,

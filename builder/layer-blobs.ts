@@ -1,7 +1,8 @@
-import { createWriteStream, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Store } from '../storage/store.js';
+import { createTempWriteStream } from '../storage/atomic.js';
 import type { LayerBlob, LayerRecord } from '../storage/records.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { DigestingStream, type Digest } from '../oci/digest.js';
@@ -49,7 +50,7 @@ export async function layerBlobWithCompression(store: Store, desc: Descriptor, d
   const counted = new DigestingStream();
   const uncompressed = new DigestingStream();
   try {
-    await pipeline(source, uncompressed, createCompressor(compression, level), counted, createWriteStream(tmp));
+    await pipeline(source, uncompressed, createCompressor(compression, level), counted, createTempWriteStream(tmp));
     store.blobs.commitTemp(tmp, counted.digest);
   } finally {
     rmSync(tmp, { force: true });

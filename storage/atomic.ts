@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync, rmSync, readdirSync, statSync } from 'node:fs';
+import { createWriteStream, mkdirSync, openSync, renameSync, writeFileSync, rmSync, readdirSync, statSync, type WriteStream } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, dirname } from 'node:path';
 
@@ -20,6 +20,15 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+/**
+ * A write stream on a temp file that exists before this returns. `createWriteStream(path)`
+ * opens its file later, on its own: when the pipeline fails first, the `rmSync(path)` cleaning
+ * up after it can run before that open, and the file then appears after the clean-up.
+ */
+export function createTempWriteStream(path: string, mode = 0o644): WriteStream {
+  return createWriteStream(path, { fd: openSync(path, 'w', mode) });
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, renameSync, rmSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -6,7 +6,7 @@ import { verifiedStream } from '../oci/verify.js';
 import { createHash } from 'node:crypto';
 import { DigestMismatchError, TrowelError } from '../oci/error.js';
 import { DigestingStream, digestAlgorithm, digestHex, sha256, type Digest } from '../oci/digest.js';
-import { ensureDir, tempName } from './atomic.js';
+import { createTempWriteStream, ensureDir, tempName } from './atomic.js';
 
 /**
  * Content-addressed blobs in OCI-layout form (`blobs/<alg>/<hex>`). Writes go to a temp file
@@ -91,7 +91,7 @@ export class BlobStore {
     const tmp = this.tempPath();
     const hashing = new DigestingStream(expected ? digestAlgorithm(expected.digest) : 'sha256');
     try {
-      await pipeline(source, hashing, createWriteStream(tmp, { mode: 0o644 }));
+      await pipeline(source, hashing, createTempWriteStream(tmp));
       const digest = hashing.digest;
       if (expected && digest !== expected.digest) throw new DigestMismatchError(`${subject} ${expected.digest}`, expected.digest, digest);
       if (expected?.size !== undefined && hashing.size !== expected.size) {
@@ -112,7 +112,7 @@ export class BlobStore {
   async writeVerified(source: Readable, expected: { digest: Digest; size: number }): Promise<void> {
     const tmp = this.tempPath();
     try {
-      await pipeline(source, createWriteStream(tmp, { mode: 0o644 }));
+      await pipeline(source, createTempWriteStream(tmp));
       this.commitTemp(tmp, expected.digest);
     } finally {
       rmSync(tmp, { force: true });

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -52,7 +52,8 @@ export class DirDestination implements ImageDestination {
     const dest = join(this.dir, digestHex(desc.digest));
     const tmp = `${dest}.tmp-${process.pid}`;
     try {
-      await pipeline(verifiedStream(await open(), desc, `blob ${desc.digest}`), createWriteStream(tmp));
+      // Opened here, not by the stream, so the clean-up below cannot run before the file exists.
+      await pipeline(verifiedStream(await open(), desc, `blob ${desc.digest}`), createWriteStream(tmp, { fd: openSync(tmp, 'w', 0o644) }));
       renameSync(tmp, dest);
     } finally {
       rmSync(tmp, { force: true });

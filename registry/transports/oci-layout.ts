@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, createWriteStream, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -105,7 +105,8 @@ export class OciLayoutDestination implements ImageDestination {
     const tmp = `${dest}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     const hashing = new DigestingStream(digestAlgorithm(desc.digest));
     try {
-      await pipeline(await open(), hashing, createWriteStream(tmp));
+      // Opened here, not by the stream, so the clean-up below cannot run before the file exists.
+      await pipeline(await open(), hashing, createWriteStream(tmp, { fd: openSync(tmp, 'w', 0o644) }));
       if (hashing.digest !== desc.digest) throw new DigestMismatchError(`blob for ${this.name}`, desc.digest, hashing.digest);
       renameSync(tmp, dest);
     } finally {

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join, dirname, resolve as resolvePath } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
@@ -77,7 +77,8 @@ function listFiles(dir: string, prefix = ''): string[] {
 export async function packArchive(dir: string, file: string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const pack = tar.pack();
-  const writing = pipeline(pack, createWriteStream(tmp));
+  // Opened here, not by the stream, so the clean-up below cannot run before the file exists.
+  const writing = pipeline(pack, createWriteStream(tmp, { fd: openSync(tmp, 'w', 0o644) }));
   try {
     for (const rel of listFiles(dir)) {
       const base = { uid: 0, gid: 0, mtime: new Date(0) };
@@ -95,6 +96,7 @@ export async function packArchive(dir: string, file: string): Promise<void> {
     renameSync(tmp, file);
   } catch (e) {
     pack.destroy();
+    await writing.catch(() => undefined);
     rmSync(tmp, { force: true });
     throw e;
   }

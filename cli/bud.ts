@@ -8,8 +8,8 @@ import { parseTimestamp } from './timestamp.js';
 import { resolveUsernsFlags } from './userns-options.js';
 import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
 import {
-  buildPlatforms, contextFromStdin, exportFilesystem, parseOutputSpec, parseSshSpec, targetPlatforms,
-  type ContainerfileInput, type PlatformsBuildOptions, type PullPolicy,
+  BuildCancelledError, buildPlatforms, contextFromStdin, contextFromUrl, exportFilesystem, fetchContainerfile, isContextUrl, parseOutputSpec,
+  parseSshSpec, targetPlatforms, type ContainerfileInput, type PlatformsBuildOptions, type PullPolicy, type TemporaryContext,
 } from '../builder/build/index.js';
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
 import { hostNamespacesOf } from '../builder/run/namespace-options.js';
@@ -134,9 +134,27 @@ function layersDefault(): boolean {
   return v !== undefined && ['1', 'true', 'yes'].includes(v.toLowerCase());
 }
 
-/** `-f` values: paths, or `-` for the Containerfile on stdin. */
-function containerfileInputs(files: string[]): ContainerfileInput[] {
-  return files.map((f) => (f === '-' ? { text: readFileSync(0, 'utf8'), name: 'stdin' } : { path: f }));
+/** `-f` values: paths, `-` for the Containerfile on stdin, or http(s) URLs to download it from. */
+async function containerfileInputs(files: string[], signal: AbortSignal): Promise<ContainerfileInput[]> {
+  const inputs: ContainerfileInput[] = [];
+  for (const f of files) {
+    if (f === '-') inputs.push({ text: readFileSync(0, 'utf8'), name: 'stdin' });
+    else if (/^https?:\/\//i.test(f)) inputs.push({ text: await fetchContainerfile(f, signal), name: f });
+    else inputs.push({ path: f });
+  }
+  return inputs;
+}
+
+/** The context as a directory: itself, or one made from stdin (`-`) or a URL for this build. */
+async function temporaryContext(context: string, tmpDir: string, signal: AbortSignal): Promise<TemporaryContext | undefined> {
+  if (context === '-') return contextFromStdin(readFileSync(0), tmpDir);
+  if (!isContextUrl(context)) return undefined;
+  try {
+    return await contextFromUrl(context, tmpDir, signal);
+  } catch (e) {
+    if (signal.aborted) throw new BuildCancelledError(String(signal.reason ?? 'interrupted'));
+    throw e;
+  }
 }
 
 const cmd: CommandModule<GlobalArgs, Args> = {
@@ -228,11 +246,9 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     if (args.manifest !== undefined && args.manifest.trim() === '') throw new InvalidArgumentError('build image: --manifest needs a list name');
     const context = args.context ?? '.';
     if (context === '-' && args.file.includes('-')) throw new InvalidArgumentError('build image: stdin cannot be both the context (-) and the Containerfile (-f -)');
-    if (/^(https?|git):\/\//.test(context)) throw new NotImplementedError('a build context from a URL');
     const output = args.output !== undefined ? parseOutputSpec(args.output) : undefined;
     const secretSources = parseSecrets(args.secret);
     const store = openStore(args);
-    const stdinContext = context === '-' ? await contextFromStdin(readFileSync(0), store.tmpDir) : undefined;
     const timestamp = parseTimestamp(args.timestamp ?? args['source-date-epoch'] ?? process.env.SOURCE_DATE_EPOCH);
     let log: WriteStream | undefined;
     if (args.logfile) log = createWriteStream(args.logfile);
@@ -254,8 +270,8 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       onImage: (image) => (tarOnStdout ? process.stderr.write(image.imageId + '\n') : out(image.imageId)),
       // As buildah: --jobs also bounds how many platforms build at once (one unless given).
       ...(args.jobs !== undefined ? { platformJobs: args.jobs } : {}),
-      contextDir: stdinContext?.contextDir ?? context,
-      containerfiles: containerfileInputs(args.file),
+      contextDir: context,
+      containerfiles: [],
       tags: args.tag,
       buildArgs: parseBuildArgs(args['build-arg'], args['build-arg-file']),
       ...(args.target !== undefined ? { target: args.target } : {}),
@@ -300,8 +316,13 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       warn: (m) => process.stderr.write(`WARN[0000] ${m}\n`),
       signal: controller.signal,
     };
+    let fetched: TemporaryContext | undefined;
     let secrets: ReturnType<typeof secretFiles> | undefined;
     try {
+      // Flags are checked above, before anything is downloaded or read from stdin.
+      fetched = await temporaryContext(context, store.tmpDir, controller.signal);
+      if (fetched) options.contextDir = fetched.contextDir;
+      options.containerfiles = await containerfileInputs(args.file, controller.signal);
       secrets = secretFiles(secretSources, store.tmpDir);
       options.secrets = secrets.files;
       // Each image's id is printed as its build ends (onImage), as buildah does.
@@ -313,7 +334,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       log?.end();
-      stdinContext?.remove();
+      fetched?.remove();
       secrets?.remove();
     }
   },

@@ -13,5 +13,7 @@ export { BuildStepError, BuildCancelledError, BuildInputError, type StepLocation
 export { BaseImageError } from './base-image.js';
 export { RunFailedError } from './dispatch.js';
 export { exportFilesystem, parseOutputSpec, type OutputSpec } from './output.js';
-export { contextFromStdin, type StdinContext } from './stdin-context.js';
+export { contextFromStdin } from './stdin-context.js';
+export { contextFromUrl, fetchContainerfile, isContextUrl } from './url-context.js';
+export type { TemporaryContext } from './temporary-context.js';
 export { parseSshSpec, SshAgentError, type SshSources } from './ssh-forwarding.js';

@@ -5,17 +5,29 @@
  * file is named after the URL's last path segment and gets mode 0600, as buildah does.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, openSync, rmSync, utimesSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import type { Agent } from '../../registry/distribution/undici-lean.js';
 import { TrowelError } from '../../oci/error.js';
 
-/** A download failed or its content does not match `--checksum`. */
+/** A download failed or its content does not match `--checksum`; `verb` says what it was for. */
 export class RemoteSourceError extends TrowelError {
-  constructor(readonly url: string, why: string) {
-    super('ADD_URL', `add ${url}: ${why}`);
+  constructor(verb: string, readonly url: string, why: string) {
+    super('REMOTE_SOURCE', `${verb} ${redactUrl(url)}: ${why}`);
+  }
+}
+
+/** The URL as messages show it: a password in it becomes `xxxxx`. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password === '') return url;
+    u.password = 'xxxxx';
+    return u.toString();
+  } catch {
+    return url;
   }
 }
 
@@ -44,6 +56,22 @@ async function http(): Promise<{ dispatcher: ReturnType<Agent['compose']>; reque
   return { dispatcher: agent, request: undici.request };
 }
 
+/** A successful (2xx) response to GET `url`, redirects followed; `verb` names the use in errors. */
+export async function fetchUrl(url: string, verb: string, signal?: AbortSignal): Promise<{ body: Readable; headers: Record<string, string | string[] | undefined> }> {
+  let res;
+  try {
+    const { dispatcher, request } = await http();
+    res = await request(url, { dispatcher, ...(signal ? { signal } : {}) });
+  } catch (e) {
+    throw new RemoteSourceError(verb, url, (e as Error).message);
+  }
+  if (res.statusCode < 200 || res.statusCode >= 300) {
+    await res.body.dump();
+    throw new RemoteSourceError(verb, url, `the server answered ${res.statusCode}`);
+  }
+  return res;
+}
+
 /** The file name a URL gives its download. */
 export function downloadName(url: string): string {
   const path = new URL(url).pathname;
@@ -54,9 +82,9 @@ export function downloadName(url: string): string {
 function checkChecksum(url: string, checksum: string | undefined, hashes: Map<string, string>): void {
   if (checksum === undefined) return;
   const m = /^(sha256|sha384|sha512):([0-9a-f]+)$/.exec(checksum);
-  if (!m) throw new RemoteSourceError(url, `--checksum ${JSON.stringify(checksum)}: expected sha256:<hex> (or sha384/sha512)`);
+  if (!m) throw new RemoteSourceError('add', url, `--checksum ${JSON.stringify(checksum)}: expected sha256:<hex> (or sha384/sha512)`);
   const got = hashes.get(m[1]!);
-  if (got !== m[2]) throw new RemoteSourceError(url, `checksum mismatch: expected ${checksum}, got ${m[1]}:${got}`);
+  if (got !== m[2]) throw new RemoteSourceError('add', url, `checksum mismatch: expected ${checksum}, got ${m[1]}:${got}`);
 }
 
 /**
@@ -68,17 +96,7 @@ export async function downloadSources(urls: readonly string[], tmpDir: string, c
   const out: Downloads = { dir, names: [], digests: [], remove: () => rmSync(dir, { recursive: true, force: true }) };
   try {
     for (const url of urls) {
-      let res;
-      try {
-        const { dispatcher, request } = await http();
-        res = await request(url, { dispatcher, ...(signal ? { signal } : {}) });
-      } catch (e) {
-        throw new RemoteSourceError(url, (e as Error).message);
-      }
-      if (res.statusCode < 200 || res.statusCode >= 300) {
-        await res.body.dump();
-        throw new RemoteSourceError(url, `the server answered ${res.statusCode}`);
-      }
+      const res = await fetchUrl(url, 'add', signal);
       const name = downloadName(url);
       const path = join(dir, name);
       const hashes = new Map(['sha256', 'sha384', 'sha512'].map((a) => [a, createHash(a)] as const));
@@ -88,7 +106,7 @@ export async function downloadSources(urls: readonly string[], tmpDir: string, c
           cb(null, chunk);
         },
       });
-      await pipeline(res.body, tap, createWriteStream(path, { mode: 0o600 }));
+      await pipeline(res.body, tap, createWriteStream(path, { fd: openSync(path, 'w', 0o600) }));
       const hex = new Map([...hashes].map(([a, h]) => [a, h.digest('hex')] as const));
       checkChecksum(url, checksum, hex);
       const modified = res.headers['last-modified'];

@@ -1,18 +1,19 @@
 /**
  * `trowel bud URL`: build contexts from a git repository served by a real `git daemon`
  * (`REPO#REF:SUBDIR`), from a tarball or a lone Containerfile over http, and `-f URL`; buildah
- * builds the same git context as an oracle. Bad input (unknown ref or repository, a SUBDIR
+ * builds the same git context as an oracle. `ADD REPO.git#REF:SUBDIR DEST` in a Containerfile,
+ * with `--keep-git-dir` and the `--layers` cache. Bad input (unknown ref or repository, a SUBDIR
  * leading out of the checkout, a 404, an archive with `../` entries) gets one line naming the
  * URL, and leaves no temporary directory and no image.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import tar from 'tar-stream';
-import { TrowelSandbox } from '../test/support/trowel.js';
+import { TrowelSandbox, sh } from '../test/support/trowel.js';
 import { setUpBuildTest, tearDownBuildTest } from '../test/support/build-test.js';
 import { writeTree } from '../test/support/files.js';
 import { makeGitRepository, startGitServer, type GitServer } from '../test/support/git-server.js';
@@ -23,6 +24,7 @@ let work = '';
 let git: GitServer | undefined;
 let server: Server | undefined;
 let http = '';
+let repos = '';
 const served = new Map<string, Buffer>();
 
 /** The files of image `ref` in trowel's store: path -> content, for the given paths. */
@@ -38,7 +40,7 @@ function filesOf(ref: string, paths: string[]): Record<string, string | null> {
 
 /** Nothing of a build is left in the store's tmp dir (contexts, downloads). */
 function assertNoTemporaries(): void {
-  const left = readdirSync(join(t.root, 'tmp')).filter((n) => /^(context|download)-/.test(n));
+  const left = readdirSync(join(t.root, 'tmp')).filter((n) => /^(context|download|gitsrc)-/.test(n));
   assert.equal(left, [], 'no temporary context is left');
 }
 
@@ -54,7 +56,7 @@ async function evilArchive(): Promise<Buffer> {
 
 test.before(async () => {
   ({ t, work } = setUpBuildTest('bud-url'));
-  const repos = join(work, 'repos');
+  repos = join(work, 'repos');
   makeGitRepository(repos, 'app', [
     { files: { Containerfile: 'FROM scratch\nCOPY sub/hello /top\n', 'sub/Containerfile': 'FROM scratch\nCOPY hello /hello\n', 'sub/hello': 'main\n' } },
     { branch: 'feature', tag: 'v1', files: { 'sub/hello': 'feature\n' }, symlinks: { 'sub/out': '../..', 'sub/root': '/' } },
@@ -169,6 +171,59 @@ test('http contexts that cannot be used: a 404, an archive reaching out of the c
   assert.is(evil.code, 125);
   assert.match(evil.stderr, /^Error: fetch build context http:\/\/127\.0\.0\.1:\d+\/evil\.tar: .*escaped-from-context.*\n$/);
   assert.not.ok(existsSync(join(t.root, 'tmp', 'escaped-from-context')), 'nothing was written beside the context');
+  assertNoTemporaries();
+});
+
+test('ADD of a git repository: its files (a SUBDIR\'s), .git only with --keep-git-dir, symlinks kept as links', async () => {
+  const dir = writeTree(join(work, 'add-git'), {
+    Containerfile: `FROM scratch\nADD ${git!.base}/app.git#feature:sub /src\nADD --keep-git-dir ${git!.base}/app.git /repo\n`,
+  });
+  const r = await t.runAsync(['bud', '-q', '-t', 'add-git', dir]);
+  assert.is(r.code, 0, r.stderr);
+  const c = t.ok(['from', 'add-git']);
+  const mnt = t.ok(['mount', c]);
+  assert.equal(readdirSync(join(mnt, 'src')).sort(), ['Containerfile', 'hello', 'out', 'root']);
+  assert.is(readFileSync(join(mnt, 'src/hello'), 'utf8'), 'feature\n');
+  assert.ok(lstatSync(join(mnt, 'src/root')).isSymbolicLink(), 'a symlink is copied as a link, not followed');
+  assert.is(readlinkSync(join(mnt, 'src/root')), '/');
+  assert.ok(existsSync(join(mnt, 'repo/.git/HEAD')), '--keep-git-dir keeps .git');
+  assert.is(readFileSync(join(mnt, 'repo/sub/hello'), 'utf8'), 'main\n');
+  assert.is(lstatSync(join(mnt, 'src/hello')).uid, 0);
+  t.ok(['rm', c]);
+  assertNoTemporaries();
+});
+
+test('ADD of a git repository with --layers: a cache hit while the branch stays, a new image when it moves', async () => {
+  makeGitRepository(repos, 'moving', [{ files: { 'v.txt': 'one\n' } }]);
+  const dir = writeTree(join(work, 'add-git-cache'), { Containerfile: `FROM scratch\nADD ${git!.base}/moving.git#main /v\n` });
+  const first = await t.runAsync(['bud', '--layers', '-t', 'moving', dir]);
+  assert.is(first.code, 0, first.stderr);
+  const again = await t.runAsync(['bud', '--layers', '-t', 'moving', dir]);
+  assert.match(again.stdout, /--> Using cache/);
+  const workTree = join(repos, 'moving-work');
+  writeTree(workTree, { 'v.txt': 'two\n' });
+  sh('git', ['-C', workTree, '-c', 'user.name=test', '-c', 'user.email=test@example.invalid', 'commit', '-qam', 'two']);
+  sh('git', ['-C', workTree, 'push', '-q', join(repos, 'moving.git'), 'main']);
+  const moved = await t.runAsync(['bud', '--layers', '-t', 'moving', dir]);
+  assert.is(moved.code, 0, moved.stderr);
+  assert.not.match(moved.stdout, /Using cache/);
+  assert.equal(filesOf('moving', ['v/v.txt']), { 'v/v.txt': 'two\n' });
+});
+
+test('ADD/COPY of git sources that cannot be used: one line naming the step and the URL', async () => {
+  const bad = writeTree(join(work, 'add-git-bad'), { Containerfile: `FROM scratch\nADD ${git!.base}/app.git#no-such-branch /x\n` });
+  const r = await t.runAsync(['bud', bad]);
+  assert.is(r.code, 125);
+  assert.match(r.stderr, /^Error: error building at STEP "ADD git:\/\/127\.0\.0\.1:\d+\/app\.git#no-such-branch \/x" \(Containerfile:2\): add git:\/\/127\.0\.0\.1:\d+\/app\.git#no-such-branch: git fetch: fatal: couldn't find remote ref no-such-branch\n$/);
+  const copy = writeTree(join(work, 'copy-git'), { Containerfile: `FROM scratch\nCOPY ${git!.base}/app.git /x\n` });
+  const c = await t.runAsync(['bud', copy]);
+  assert.is(c.code, 125);
+  assert.match(c.stderr, /COPY from a URL \(use ADD\)/);
+  // A context directory whose name ends in .git is an ordinary source.
+  const local = writeTree(join(work, 'local-dot-git'), { Containerfile: 'FROM scratch\nCOPY vendor.git /v\n', 'vendor.git/HEAD': 'ref: refs/heads/main\n' });
+  const ok = await t.runAsync(['bud', '-q', '-t', 'local-dot-git', local]);
+  assert.is(ok.code, 0, ok.stderr);
+  assert.equal(filesOf('local-dot-git', ['v/HEAD']), { 'v/HEAD': 'ref: refs/heads/main\n' });
   assertNoTemporaries();
 });
 

@@ -25,7 +25,7 @@ export type LayerMaker = (recipe: DiffRecipe) => Readable;
  * @throws what the copy would throw for a bad source (CopySourceError).
  */
 export async function planCopyStepLayer(svc: StepServices, step: Instruction, inputs: StepInputs): Promise<LayerMaker | undefined> {
-  if (step.kind !== 'copy' || step.inline.length > 0 || keepsParents(step) || inputs.downloads) return undefined;
+  if (step.kind !== 'copy' || step.inline.length > 0 || keepsParents(step) || inputs.downloads || inputs.checkouts) return undefined;
   const { session } = svc;
   // --rm=false keeps the working container, which should then hold what the step copied.
   if (session.options.userns !== undefined || !session.options.rm) return undefined;

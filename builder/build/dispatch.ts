@@ -24,6 +24,7 @@ import { runMountSpecs } from './run-mounts.js';
 import { digestSources } from './source-digest.js';
 import { contentToken, hashParts } from './history.js';
 import { downloadSources, isUrlSource, type Downloads } from './remote-source.js';
+import { checkOutGitSources, isGitSource, type GitCheckouts } from './git-source.js';
 import type { BuildSession } from './stage.js';
 
 /** What a step needs from the stage executing it. */
@@ -45,6 +46,8 @@ export interface StepInputs {
   token?: string;
   /** ADD's URL sources, already fetched; the caller removes them after the step. */
   downloads?: Downloads;
+  /** ADD's git sources, already checked out; the caller removes them after the step. */
+  checkouts?: GitCheckouts;
   /** Set when only the cache key's digests were made (no token, nothing fetched or mounted). */
   keyOnly?: boolean;
 }
@@ -57,8 +60,18 @@ export class RunFailedError extends TrowelError {
 }
 
 function checkSupported(step: CopyInstruction | AddInstruction): void {
-  if (step.sources.some((s) => /^git@|\.git$|^git:\/\//.test(s))) throw new NotImplementedError(`${step.kind.toUpperCase()} from a git repository`);
-  if (step.kind === 'copy' && step.sources.some(isUrlSource)) throw new NotImplementedError('COPY from a URL (use ADD)');
+  if (step.kind === 'add' && step.sources.some((s) => /^git@[^/]+:/.test(s))) throw new NotImplementedError('ADD from a git repository over ssh (git@HOST:PATH)');
+  if (step.kind === 'copy' && step.sources.some((s) => isUrlSource(s) || isGitSource(s))) throw new NotImplementedError('COPY from a URL (use ADD)');
+}
+
+/** ADD's git repositories (checked before URLs: an http(s) URL ending in .git is one). */
+function gitSources(step: CopyInstruction | AddInstruction): string[] {
+  return step.kind === 'add' ? step.sources.filter(isGitSource) : [];
+}
+
+/** ADD's http(s) downloads. */
+function urlSources(step: CopyInstruction | AddInstruction): string[] {
+  return step.kind === 'add' ? step.sources.filter((s) => isUrlSource(s) && !isGitSource(s)) : [];
 }
 
 /**
@@ -89,9 +102,9 @@ export function keepsParents(step: CopyInstruction | AddInstruction): boolean {
   return step.parents === true;
 }
 
-/** The sources read from the context (or --from root): all but ADD's URLs. */
+/** The sources read from the context (or --from root): all but ADD's URLs and git repositories. */
 export function localSources(step: CopyInstruction | AddInstruction): string[] {
-  return step.kind === 'add' ? step.sources.filter((s) => !isUrlSource(s)) : step.sources;
+  return step.kind === 'add' ? step.sources.filter((s) => !isUrlSource(s) && !isGitSource(s)) : step.sources;
 }
 
 /**
@@ -108,7 +121,8 @@ export async function stepInputs(svc: StepServices, step: Instruction, opts: { k
   const parts: string[] = [];
   let kind: 'file' | 'dir' | 'multi' = 'multi';
   const local = localSources(step);
-  const urls = step.sources.filter((s) => step.kind === 'add' && isUrlSource(s));
+  const urls = urlSources(step);
+  const repos = gitSources(step);
   if (local.length > 0) {
     const from = step.kind === 'copy' ? step.from : undefined;
     const root = from !== undefined ? await session.rootOf(from) : session.inputs.contextDir;
@@ -117,19 +131,32 @@ export async function stepInputs(svc: StepServices, step: Instruction, opts: { k
     parts.push(d.digest);
     // The directories --parents recreates carry their source modes: part of the result.
     if (keepsParents(step)) parts.push(hashParts(keptParentModes(root, local)));
-    kind = step.inline.length === 0 && urls.length === 0 ? d.kind : 'multi';
+    kind = step.inline.length === 0 && urls.length === 0 && repos.length === 0 ? d.kind : 'multi';
   }
   let downloads: Downloads | undefined;
   if (urls.length > 0) {
     mkdirSync(session.store.tmpDir, { recursive: true });
     downloads = await downloadSources(urls, session.store.tmpDir, step.kind === 'add' ? step.checksum : undefined, session.options.signal);
     parts.push(...downloads.digests);
-    if (local.length === 0 && step.inline.length === 0 && urls.length === 1) kind = 'file';
+    if (local.length === 0 && step.inline.length === 0 && urls.length === 1 && repos.length === 0) kind = 'file';
+  }
+  let checkouts: GitCheckouts | undefined;
+  if (repos.length > 0) {
+    try {
+      checkouts = await checkOutGitSources(repos, session.store.tmpDir, { keepGitDir: step.kind === 'add' && step.keepGitDir, signal: session.options.signal });
+      // The checked-out files are the input, as a context directory's would be.
+      parts.push((await digestSources(checkouts.dir, checkouts.sources, session.memo)).digest);
+    } catch (e) {
+      downloads?.remove();
+      checkouts?.remove();
+      throw e;
+    }
+    if (local.length === 0 && step.inline.length === 0 && urls.length === 0 && repos.length === 1) kind = 'dir';
   }
   for (const h of step.inline) parts.push(hashParts([h.name, h.content]));
   if (step.sources.length === 0 && step.inline.length === 1) kind = 'file';
   const digest = parts.length === 1 ? parts[0]! : hashParts(parts);
-  return { digests: [digest], token: contentToken(kind, digest), ...(downloads ? { downloads } : {}) };
+  return { digests: [digest], token: contentToken(kind, digest), ...(downloads ? { downloads } : {}), ...(checkouts ? { checkouts } : {}) };
 }
 
 /** Runs one expanded instruction in the stage. `original` is the instruction before expansion. */
@@ -308,6 +335,9 @@ async function copyStep(svc: StepServices, step: CopyInstruction | AddInstructio
       if (inputs.downloads) {
         // A fetched file is copied as it is, never extracted (Docker's rule for remote ADD).
         await copyIntoRoot(root, { ...base, dest, extractArchives: false, sources: inputs.downloads.names, contextDir: inputs.downloads.dir });
+      }
+      if (inputs.checkouts) {
+        await copyIntoRoot(root, { ...base, dest, extractArchives: false, sources: inputs.checkouts.sources, contextDir: inputs.checkouts.dir });
       }
       if (inlineDir) {
         await copyIntoRoot(root, { ...base, dest, extractArchives: false, sources: step.inline.map((h) => h.name), contextDir: inlineDir });

@@ -12,9 +12,16 @@ import { redactUrl } from './remote-source.js';
 
 /** Cloning the repository failed, or its SUBDIR is not a directory inside the checkout. */
 export class GitContextError extends TrowelError {
-  constructor(url: string, why: string) {
-    super('GIT_CONTEXT', `clone build context ${redactUrl(url)}: ${why}`);
+  /** `verb` says what the repository was for: `clone build context`, `add`. */
+  constructor(verb: string, url: string, why: string) {
+    super('GIT_SOURCE', `${verb} ${redactUrl(url)}: ${why}`);
   }
+}
+
+/** How a clone is made and named in errors. */
+interface CloneOptions {
+  verb: string;
+  signal?: AbortSignal | undefined;
 }
 
 /** A git context URL taken apart. */
@@ -63,15 +70,15 @@ function gitReason(stderr: string, repo: string): string {
   return why;
 }
 
-function git(args: string[], cwd: string, url: GitContextUrl, original: string, signal?: AbortSignal): Promise<void> {
+function git(args: string[], cwd: string, url: GitContextUrl, original: string, opts: CloneOptions): Promise<void> {
   // No prompt for credentials on a terminal: a build in CI would hang on it.
   const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' };
   return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, env, maxBuffer: 16 << 20, ...(signal ? { signal } : {}) }, (err, _stdout, stderr) => {
+    execFile('git', args, { cwd, env, maxBuffer: 16 << 20, ...(opts.signal ? { signal: opts.signal } : {}) }, (err, _stdout, stderr) => {
       if (!err) return resolve();
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new GitContextError(original, 'the git program is not installed'));
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new GitContextError(opts.verb, original, 'the git program is not installed'));
       if (err.name === 'AbortError') return reject(err);
-      reject(new GitContextError(original, `git ${args[0]}: ${gitReason(stderr, url.repo)}`));
+      reject(new GitContextError(opts.verb, original, `git ${args[0] === '-c' ? args[2] : args[0]}: ${gitReason(stderr, url.repo)}`));
     });
   });
 }
@@ -82,27 +89,27 @@ function git(args: string[], cwd: string, url: GitContextUrl, original: string, 
  * @throws GitContextError when git fails, or SUBDIR is missing or leads outside the checkout
  *   (through `..` or a symlink).
  */
-export async function cloneGitContext(url: string, dir: string, signal?: AbortSignal): Promise<string> {
+export async function cloneGitContext(url: string, dir: string, opts: CloneOptions = { verb: 'clone build context' }): Promise<string> {
   const parsed = parseGitContextUrl(url);
-  await git(['init', '-q', dir], dir, parsed, url, signal);
-  await git(['remote', 'add', 'origin', parsed.repo], dir, parsed, url, signal);
-  await git(['fetch', '-q', '--depth=1', 'origin', '--', parsed.ref ?? 'HEAD'], dir, parsed, url, signal);
+  await git(['init', '-q', dir], dir, parsed, url, opts);
+  await git(['remote', 'add', 'origin', parsed.repo], dir, parsed, url, opts);
+  await git(['fetch', '-q', '--depth=1', 'origin', '--', parsed.ref ?? 'HEAD'], dir, parsed, url, opts);
   // FETCH_HEAD is what was fetched, whether a branch, a tag or HEAD.
-  await git(['-c', 'advice.detachedHead=false', 'checkout', '-q', 'FETCH_HEAD'], dir, parsed, url, signal);
-  return contextInside(dir, parsed.subdir, url);
+  await git(['-c', 'advice.detachedHead=false', 'checkout', '-q', 'FETCH_HEAD'], dir, parsed, url, opts);
+  return subdirInside(dir, parsed.subdir, url, opts.verb);
 }
 
-function contextInside(top: string, subdir: string, url: string): string {
-  if (isAbsolute(subdir)) throw new GitContextError(url, `subdirectory ${subdir} must be relative to the repository`);
+function subdirInside(top: string, subdir: string, url: string, verb: string): string {
+  const fail = (why: string) => new GitContextError(verb, url, `subdirectory ${subdir}${why}`);
+  if (isAbsolute(subdir)) throw fail(' must be relative to the repository');
   let real: string;
   try {
     real = realpathSync(join(top, subdir));
   } catch {
-    throw new GitContextError(url, `subdirectory ${subdir}: not in the repository`);
+    throw fail(': not in the repository');
   }
-  const realTop = realpathSync(top);
-  const rel = relative(realTop, real);
-  if (rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) throw new GitContextError(url, `subdirectory ${subdir} leads outside the repository`);
-  if (!statSync(real).isDirectory()) throw new GitContextError(url, `subdirectory ${subdir}: not a directory`);
+  const rel = relative(realpathSync(top), real);
+  if (rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) throw fail(' leads outside the repository');
+  if (!statSync(real).isDirectory()) throw fail(': not a directory');
   return real;
 }

@@ -342,6 +342,7 @@ export async function runStage(session: BuildSession, index: number, position: n
       throw e;
     } finally {
       inputs?.downloads?.remove();
+      inputs?.checkouts?.remove();
     }
   }
 

@@ -27,7 +27,7 @@ export function isContextUrl(context: string): boolean {
 export async function contextFromUrl(url: string, tmpDir: string, signal?: AbortSignal): Promise<TemporaryContext> {
   const { dir, remove } = makeTemporaryDir(tmpDir);
   try {
-    if (isGitContextUrl(url)) return { contextDir: await cloneGitContext(url, dir, signal), remove };
+    if (isGitContextUrl(url)) return { contextDir: await cloneGitContext(url, dir, { verb: 'clone build context', signal }), remove };
     if (url.startsWith('github.com/')) {
       // buildah's shorthand: the tarball of the master branch, whose top directory is REPO-master.
       await downloadContext(`https://${url}/archive/master.tar.gz`, dir, tmpDir, signal);

@@ -175,8 +175,10 @@ export async function commitContainer(store: Store, nameOrId: string, opts: Comm
   if (c.historyComment) entry.comment = c.historyComment;
   if (c.config.author) entry.author = c.config.author;
   if (!newLayer) entry.empty_layer = true;
+  // --add-history entries, as buildah's prepended empty layers; a set timestamp is theirs too.
+  const recorded = (c.pendingHistory ?? []).map((h) => (opts.timestamp !== undefined ? { ...h, created } : h));
   if (opts.omitHistory) delete config.history;
-  else config.history = [...(opts.squash ? [] : config.history ?? []), entry];
+  else config.history = [...(opts.squash ? [] : [...(config.history ?? []), ...recorded]), entry];
 
   const configBytes = Buffer.from(JSON.stringify(configFor(opts.format, withoutEnv(config, opts.unsetEnv), opts.warn)));
   const configDigest = store.blobs.writeBytes(configBytes);
@@ -214,6 +216,7 @@ export async function commitContainer(store: Store, nameOrId: string, opts: Comm
         // describes the layer it is about to gain.
         cur.pendingLayer = newLayer!.diffID;
         cur.config = structuredClone(config);
+        delete cur.pendingHistory;
       }
     }
     return { ...record };

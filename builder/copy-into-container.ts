@@ -9,6 +9,9 @@ import type { DockerTransportOptions } from '../registry/transports/docker.js';
 import { withSourceRoot } from './source-root.js';
 import type { IgnoreMatcher } from '../parser/ignore-patterns.js';
 import { downloadSources, isUrlSource, type Downloads } from './build/remote-source.js';
+import { ContentMemo, digestSources, type SourceDigest } from './build/source-digest.js';
+import { hashParts } from './build/history.js';
+import { relative, resolve } from 'node:path';
 
 export interface ContainerCopyOptions {
   sources: string[];
@@ -36,17 +39,27 @@ export function parseChmod(text: string): number {
   return parseInt(text, 8);
 }
 
+/** What was copied, as a history token names it: `file`, `dir` or `multi`, and a sha256. */
+export interface CopiedContent {
+  kind: 'file' | 'dir' | 'multi';
+  digest: string;
+}
+
 /**
  * `trowel copy`/`add`: mounts the container (unless it already is), copies into its merged
  * view, and unmounts what it mounted. Writes land in the upper dir, as a RUN's would. Sources
  * are host paths (from `contextDir`), paths in `from`'s root, or http(s) URLs, downloaded
- * first and copied as they are (never extracted).
+ * first and copied as they are (never extracted). Returns the digest of the content copied
+ * (files hashed as they were copied are not read again).
  */
-export async function copyIntoContainer(store: Store, nameOrId: string, opts: ContainerCopyOptions): Promise<void> {
+export async function copyIntoContainer(store: Store, nameOrId: string, opts: ContainerCopyOptions): Promise<CopiedContent> {
   const c = await finishPendingCommit(store, getContainer(store, nameOrId));
   const urls = opts.sources.filter(isUrlSource);
   const local = opts.sources.filter((s) => !isUrlSource(s));
   const downloads: Downloads | undefined = urls.length > 0 ? await downloadSources(urls, store.tmpDir, undefined) : undefined;
+  const memo = new ContentMemo();
+  const contextDir = resolve(opts.contextDir ?? process.cwd());
+  let copied: SourceDigest | undefined;
   try {
     const copyFrom = (sourceRoot: string | undefined): Promise<void> => withContainerMounted(store, c, async (root) => {
       let dest = opts.dest ?? (c.config.config?.WorkingDir || '/');
@@ -56,6 +69,7 @@ export async function copyIntoContainer(store: Store, nameOrId: string, opts: Co
         dest,
         workingDir: c.config.config?.WorkingDir ?? '/',
         extractArchives: !!opts.extractArchives,
+        onFileDigest: (st, sha256) => memo.remember(st, sha256),
       };
       if (opts.chown) {
         const u = resolveUser(root, opts.chown);
@@ -63,18 +77,39 @@ export async function copyIntoContainer(store: Store, nameOrId: string, opts: Co
       }
       if (opts.chmod) base.chmod = parseChmod(opts.chmod);
       if (local.length > 0) {
-        await copyIntoRoot(root, sourceRoot !== undefined
-          ? { ...base, sources: local, contextDir: sourceRoot, confineToContext: true }
-          : {
-            ...base, sources: local, contextDir: opts.contextDir ?? process.cwd(),
-            ...(opts.ignore ? { exclude: (rel: string) => opts.ignore!.matches(rel), excludeHasExceptions: opts.ignore.hasExceptions } : {}),
-          });
+        if (sourceRoot !== undefined) {
+          await copyIntoRoot(root, { ...base, sources: local, contextDir: sourceRoot, confineToContext: true });
+          copied = await digestSources(sourceRoot, local.map((s) => s.replace(/^\/+/, '')), memo);
+        } else {
+          const exclude = opts.ignore ? (rel: string) => opts.ignore!.matches(rel) : undefined;
+          await copyIntoRoot(root, { ...base, sources: local, contextDir, ...(exclude ? { exclude, excludeHasExceptions: opts.ignore!.hasExceptions } : {}) });
+          copied = await digestHostSources(contextDir, local, memo, exclude);
         }
-        if (downloads) await copyIntoRoot(root, { ...base, extractArchives: false, sources: downloads.names, contextDir: downloads.dir });
+      }
+      if (downloads) await copyIntoRoot(root, { ...base, extractArchives: false, sources: downloads.names, contextDir: downloads.dir });
     });
     if (opts.from !== undefined) await withSourceRoot(store, opts.from, opts.access ? { access: opts.access } : {}, copyFrom);
     else await copyFrom(undefined);
+    return combine(copied, downloads?.digests ?? []);
   } finally {
     downloads?.remove();
   }
+}
+
+/** Host sources may be absolute or outside the context: they are digested from `/`. */
+function digestHostSources(contextDir: string, sources: string[], memo: ContentMemo, exclude?: (rel: string) => boolean): Promise<SourceDigest> {
+  const fromContext = exclude
+    ? (rel: string) => {
+      const inContext = relative(contextDir, `/${rel}`);
+      return !inContext.startsWith('..') && inContext !== '' && exclude(inContext);
+    }
+    : undefined;
+  return digestSources('/', sources.map((s) => relative('/', resolve(contextDir, s))), memo, fromContext);
+}
+
+/** One token for files and downloads together, as a Containerfile's ADD names them. */
+function combine(files: SourceDigest | undefined, downloads: string[]): CopiedContent {
+  const parts = [...(files ? [files.digest] : []), ...downloads];
+  const kind = files && downloads.length === 0 ? files.kind : !files && downloads.length === 1 ? 'file' : 'multi';
+  return { kind, digest: parts.length === 1 ? parts[0]! : hashParts(parts) };
 }

@@ -3,6 +3,7 @@ import type { GlobalArgs } from './global-options.js';
 import { openStore } from './context.js';
 import { getContainer, updateContainer } from '../builder/working-container.js';
 import { applyConfigChanges, type ConfigChanges } from '../builder/config-edit.js';
+import { addPendingHistory, configHistory, wantsHistory } from '../builder/history-entries.js';
 
 interface Args extends GlobalArgs {
   container: string;
@@ -11,7 +12,7 @@ interface Args extends GlobalArgs {
   'history-comment'?: string; 'stop-signal'?: string; shell?: string; onbuild?: string[]; healthcheck?: string;
   'healthcheck-interval'?: string; 'healthcheck-timeout'?: string; 'healthcheck-start-period'?: string;
   'healthcheck-start-interval'?: string; 'healthcheck-retries'?: number; arch?: string; os?: string; variant?: string; 'os-version'?: string; 'os-feature'?: string[];
-  hostname?: string; domainname?: string;
+  hostname?: string; domainname?: string; 'add-history'?: boolean;
 }
 
 const list = { type: 'string', array: true } as const;
@@ -22,6 +23,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
   builder: (y) =>
     y
       .positional('container', { type: 'string', demandOption: true })
+      .option('add-history', { type: 'boolean', describe: 'record each change in the image history (default $TROWEL_HISTORY, $BUILDAH_HISTORY, else false)' })
       .option('cmd', { type: 'string', describe: 'default command (JSON array, or words split like a shell)' })
       .option('entrypoint', { type: 'string', describe: 'entry point (JSON array, or a string run by /bin/sh -c)' })
       .option('env', { ...list, alias: 'e', describe: 'add KEY=VALUE to the environment (KEY- removes it)' })
@@ -67,6 +69,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     set('arch', args.arch); set('os', args.os); set('variant', args.variant); set('osVersion', args['os-version']); set('osFeatures', args['os-feature']); set('hostname', args.hostname); set('domainname', args.domainname);
     // Validate before taking the lock, so bad input changes nothing.
     applyConfigChanges(target.config, target.annotations, changes);
+    const history = wantsHistory(args['add-history']) ? configHistory(changes) : [];
     await updateContainer(store, target.id, (c) => {
       const next = applyConfigChanges(c.config, c.annotations, changes);
       c.config = next.config;
@@ -74,6 +77,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       if (args.comment !== undefined) c.config.comment = args.comment;
       if (args['created-by'] !== undefined) c.createdBy = args['created-by'];
       if (args['history-comment'] !== undefined) c.historyComment = args['history-comment'];
+      addPendingHistory(c, history);
     });
   },
 };

@@ -1,14 +1,15 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from './global-options.js';
-import { openStore } from './context.js';
 import { copyIntoContainer } from '../builder/copy-into-container.js';
 import { InvalidArgumentError } from '../oci/error.js';
 import { loadIgnoreFile } from '../builder/ignore-file.js';
 import { registryAccessFromFlags } from './registry-flags.js';
+import { copyHistory, recordHistory, wantsHistory } from '../builder/history-entries.js';
+import { openStore, out } from './context.js';
 
 export interface CopyArgs extends GlobalArgs {
   container: string; paths: string[]; chown?: string; chmod?: string; contextdir?: string; quiet?: boolean; from?: string;
-  ignorefile?: string; retry?: number; 'retry-delay'?: string;
+  ignorefile?: string; retry?: number; 'retry-delay'?: string; 'add-history'?: boolean;
 }
 
 /** Builds `copy` or `add`: the same command, `add` also extracting local archives. */
@@ -24,6 +25,7 @@ export function copyCommand(name: 'copy' | 'add'): CommandModule<GlobalArgs, Cop
         .option('chmod', { type: 'string', describe: 'set the mode of the copied content (octal)' })
         .option('contextdir', { type: 'string', describe: 'directory relative sources are taken from' })
         .option('quiet', { alias: 'q', type: 'boolean', describe: "don't output a digest of the copied content" })
+        .option('add-history', { type: 'boolean', describe: 'record the operation in the image history (default $TROWEL_HISTORY, $BUILDAH_HISTORY, else false)' })
         .option('from', { type: 'string', describe: 'read the sources from this container or image instead of the host' })
         .option('ignorefile', { type: 'string', describe: 'leave out host sources matching this .containerignore-style file (needs --contextdir)' })
         .option('retry', { type: 'number', describe: 'attempts after a failed pull of the --from image (default 3)' })
@@ -38,7 +40,9 @@ export function copyCommand(name: 'copy' | 'add'): CommandModule<GlobalArgs, Cop
       const access = args.from !== undefined && (args.retry !== undefined || args['retry-delay'] !== undefined) ? registryAccessFromFlags(args) : undefined;
       const sources = paths.length === 1 ? paths : paths.slice(0, -1);
       const dest = paths.length === 1 ? undefined : paths[paths.length - 1];
-      await copyIntoContainer(openStore(args), args.container, {
+      const history = wantsHistory(args['add-history']);
+      const store = openStore(args);
+      const content = await copyIntoContainer(store, args.container, {
         sources,
         ...(dest !== undefined ? { dest } : {}),
         ...(args.contextdir ? { contextDir: args.contextdir } : {}),
@@ -49,6 +53,8 @@ export function copyCommand(name: 'copy' | 'add'): CommandModule<GlobalArgs, Cop
         ...(access ? { access } : {}),
         ...(ignore ? { ignore } : {}),
       });
+      if (!args.quiet) out(content.digest);
+      if (history) await recordHistory(store, args.container, [copyHistory(name === 'copy' ? 'COPY' : 'ADD', content)]);
     },
   };
 }

@@ -51,6 +51,9 @@ const cases: Array<[CommandModule<any, any>, string[]]> = [
   [run, ['run', 'c1', 'true']],
   [from, ['from', '--name', 'n', 'scratch']],
   [copy, ['copy', '--chown', '1:2', '--chmod', '644', 'c1', 'a', 'b', '/dest/']],
+  [copy, ['copy', '--add-history', '-q', 'c1', 'a', '/dest/']],
+  [config, ['config', '--add-history=false', '--user', '1:2', 'c1']],
+  [run, ['run', '--add-history', 'c1', '--', 'true']],
   [inspect, ['inspect', '--type', 'image', '--format', '{{.Config.Cmd}}', 'x']],
 ];
 

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { recordHistory, runHistory, wantsHistory } from '../builder/history-entries.js';
 import type { GlobalArgs } from './global-options.js';
 import { openStore } from './context.js';
 import { findContainer } from '../storage/lookup.js';
@@ -42,7 +43,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     runSettingFlags(y)
       .positional('container', { type: 'string', describe: 'working container name or id' })
       .positional('command', { type: 'string', array: true, default: [], describe: 'command and arguments (after --)' })
-      .option('add-history', { type: 'boolean', describe: 'add an entry for this operation to the image history' })
+      .option('add-history', { type: 'boolean', describe: 'record the command in the image history (default $TROWEL_HISTORY, $BUILDAH_HISTORY, else false)' })
       .option('contextdir', { type: 'string', describe: 'context directory that relative --mount sources are taken from' })
       .option('no-pivot', { type: 'boolean', describe: 'accepted for compatibility: trowel always pivots into the root' })
       .option('runtime', { type: 'string', describe: 'accepted for compatibility: trowel runs commands with its own helper' })
@@ -60,6 +61,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     checkRunSettings(args);
     const argv = commandOf(args);
     if (argv.length === 0) throw new InvalidArgumentError(`run container ${args.container}: missing command`);
+    const history = wantsHistory(args['add-history']);
     const store = openStore(args);
     let c = findContainer(store.containers(), args.container);
     // What `from` was given applies unless this run says otherwise.
@@ -99,6 +101,8 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       // buildah reports a failed command like this and exits with its status.
       process.stderr.write(`Error: exit status ${outcome.exitCode}\n`);
       process.exitCode = outcome.exitCode;
+    } else if (history) {
+      await recordHistory(store, c.id, [runHistory(c.config.config?.Shell, argv)]);
     }
   },
 };

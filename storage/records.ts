@@ -1,5 +1,5 @@
 import type { Digest } from '../oci/digest.js';
-import type { ImageConfig } from '../oci/image-config.js';
+import type { HistoryEntry, ImageConfig } from '../oci/image-config.js';
 
 /** An image in the store. Its id is the hex of its config digest, as in buildah. */
 export interface ImageRecord {
@@ -86,6 +86,8 @@ export interface ContainerRecord {
   /** What was last recorded by `config --created-by` etc. for the next history entry. */
   createdBy?: string;
   historyComment?: string;
+  /** Entries `--add-history` recorded (config, copy, add, run); the next commit puts them before its own. */
+  pendingHistory?: HistoryEntry[];
   format?: 'oci' | 'docker';
   /** Settings from `from` that `run` uses unless told otherwise. */
   runDefaults?: RunDefaults;

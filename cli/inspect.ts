@@ -22,6 +22,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     if (type !== undefined && !['container', 'image', 'manifest'].includes(type)) {
       throw new InvalidArgumentError(`inspect: the only recognized types are "container", "image" and "manifest", not ${JSON.stringify(type)}`);
     }
+    if (args.format !== undefined && args.format !== '' && !/\{\{.*\}\}/s.test(args.format)) throw new InvalidArgumentError(`inspect: invalid format provided: ${args.format}`);
     let data: Record<string, unknown>;
     if (type === 'image' || type === 'manifest') {
       const img = findImage(store.images(), args.name);
@@ -34,7 +35,9 @@ const cmd: CommandModule<GlobalArgs, Args> = {
         data = inspectImage(store, findImage(store.images(), args.name));
       }
     }
-    out(args.format ? renderGoTemplate(args.format, data) : JSON.stringify(data, null, 4));
+    if (args.format === undefined || args.format === '') return out(JSON.stringify(data, null, 4));
+    // As buildah: the template's text exactly, with a newline only for a terminal.
+    process.stdout.write(renderGoTemplate(args.format, data) + (process.stdout.isTTY ? '\n' : ''));
   },
 };
 export default cmd;

@@ -25,7 +25,7 @@ trowel umount "$c"
 trowel config --cmd "/bin/busybox httpd -f -p 80" --port 80/tcp --label demo=scratch "$c"
 trowel commit "$c" localhost/scratch-httpd:latest
 trowel images
-trowel inspect --format '{{.OCIv1.Config.Cmd}}' localhost/scratch-httpd:latest
+trowel inspect --format '{{println .OCIv1.Config.Cmd}}' localhost/scratch-httpd:latest
 trowel push localhost/scratch-httpd:latest "oci-archive:$archive"
 skopeo inspect "oci-archive:$archive"
 

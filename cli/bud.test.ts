@@ -226,6 +226,17 @@ test('ADD of an http URL: fetched, checked against --checksum, copied as mode 06
   }
 });
 
+test('bud -v DIR:DEST:O: RUN sees DIR and may change it; DIR and the image keep none of it', () => {
+  const host = context('overlay-volume-host', { 'dep.txt': 'cached dependency\n' });
+  const dir = context('overlay-volume', { Containerfile: 'FROM busybox\nRUN cp /cache/dep.txt /dep.txt && echo more > /cache/more && rm /cache/dep.txt\n' });
+  const r = t.run(['bud', '-q', '-t', 'overlay-volume', '-v', `${host}:/cache:O`, dir]);
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(readdirSync(host).sort(), ['dep.txt']);
+  const c = t.ok(['from', 'overlay-volume']);
+  assert.is(t.ok(['run', c, '--', 'sh', '-c', 'cat /dep.txt; ls -A /cache 2>/dev/null | wc -l']), 'cached dependency\n0');
+  t.ok(['rm', c]);
+});
+
 test('context from stdin: a tar, or just a Containerfile', () => {
   const dir = context('stdin', { 'in.txt': 'from the tar\n', Containerfile: 'FROM busybox\nCOPY in.txt /in.txt\n' });
   const tarBytes = spawnSync('tar', ['-C', dir, '-cf', '-', '.'], { maxBuffer: 1 << 24 }).stdout;

@@ -80,6 +80,18 @@ export function registerRunCases(root: string, expectUidMap: RegExp): void {
       assert.not.ok(existsSync(join(c.upper, 'etc/hosts')));
     });
 
+    test(`${driver}: an overlay volume (-v DIR:DEST:O) takes changes that never reach DIR`, () => {
+      const c = makeBusyboxContainer(root);
+      const host = mkdtempSync(join(root, 'overlay-volume-'));
+      writeFileSync(join(host, 'seen'), 'from the host\n');
+      const r = run(['-v', `${host}:/data:O`, c.name, '--', 'sh', '-c', 'cat /data/seen; echo changed > /data/seen; touch /data/new; rm /data/seen; ls -A /data']);
+      assert.is(r.status, 0, r.stderr);
+      assert.is(r.stdout, 'from the host\nnew\n');
+      assert.equal(readdirSync(host), ['seen']);
+      assert.is(readFileSync(join(host, 'seen'), 'utf8'), 'from the host\n');
+      assert.not.ok(existsSync(join(c.upper, 'data/new')));
+    });
+
     test(`${driver}: the command's exit code is trowel's`, () => {
       const c = makeBusyboxContainer(root);
       const r = run([c.name, '--', 'sh', '-c', 'exit 9']);

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { statSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDevice, parseMount, parseVolume } from './mount-options.js';
+import { completeOverlayVolumes, parseDevice, parseMount, parseVolume } from './mount-options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trowel-mountopts-'));
 const file = join(dir, 'f');
@@ -20,7 +20,22 @@ test('bad volumes', () => {
   assert.throws(() => parseVolume(`${dir}`), /want HOST-DIR:CONTAINER-DIR/);
   assert.throws(() => parseVolume(`${dir}:rel`), /destination rel is not an absolute path/);
   assert.throws(() => parseVolume(`${dir}:/x:bogus`), /unknown option bogus/);
-  assert.throws(() => parseVolume(`${dir}:/x:O`), /not supported yet/);
+  assert.throws(() => parseVolume(`${dir}:/x:U`), /not supported yet/);
+  assert.throws(() => parseVolume(`${file}:/x:O`), /an overlay volume \(O\) needs a directory/);
+  const comma = join(dir, 'a,b');
+  mkdirSync(comma, { recursive: true });
+  assert.throws(() => parseVolume(`${comma}:/x:O`), /cannot have ","/);
+});
+
+test('an overlay volume gets its upper and work directories in the run\'s scratch directory', () => {
+  const m = parseVolume(`${dir}:/data:O`);
+  assert.equal(m, { type: 'overlay', source: 'overlay', target: '/data', data: `lowerdir=${dir}` });
+  const scratch = mkdtempSync(join(dir, 'scratch-'));
+  const mounts = [m, parseVolume(`${dir}:/plain`)];
+  completeOverlayVolumes(mounts, scratch, { userNamespace: true });
+  assert.is(mounts[0]!.data, `lowerdir=${dir},upperdir=${scratch}/volume-0/upper,workdir=${scratch}/volume-0/work,userxattr`);
+  assert.ok(statSync(join(scratch, 'volume-0/work')).isDirectory());
+  assert.is(mounts[1]!.type, 'bind', 'binds are left alone');
 });
 
 test('--mount bind, tmpfs and cache', () => {

@@ -47,17 +47,24 @@ function checkSource(flag: string, spec: string, source: string | undefined, con
   return { path: source, file: !statSync(source).isDirectory() };
 }
 
+/** Characters an overlay mount's option string cannot carry in a path. */
+const OVERLAY_UNSAFE = /[,:\\]/;
+
 /**
  * Parses `HOST:CONTAINER[:OPTIONS]` where OPTIONS is a comma list of ro, rw, z, Z, nosuid,
- * nodev, noexec, bind, rbind and propagation modes (accepted, all binds are private here).
+ * nodev, noexec, bind, rbind and propagation modes (accepted, all binds are private here),
+ * and O: an overlay volume, the host directory as its lower layer, so the command may change
+ * what it sees there and the changes are dropped when it ends (`completeOverlayVolumes` gives
+ * it its upper directory).
  * @throws InvalidArgumentError for a malformed spec or a missing source; NotImplementedError
- *   for the `O` (overlay) and `U` (chown) options.
+ *   for the `U` (chown) option.
  */
 export function parseVolume(spec: string): ContainerMount {
   const parts = spec.split(':');
   if (parts.length < 2 || parts.length > 3) throw bad('--volume', spec, 'want HOST-DIR:CONTAINER-DIR[:OPTIONS]');
   const src = checkSource('--volume', spec, parts[0]);
   const m: ContainerMount = { type: 'bind', source: src.path, target: checkTarget('--volume', spec, parts[1]), recursive: true, file: src.file };
+  let overlay = false;
   for (const o of (parts[2] ?? '').split(',').filter(Boolean)) {
     if (o === 'ro') m.readonly = true;
     else if (o === 'rw') m.readonly = false;
@@ -65,11 +72,39 @@ export function parseVolume(spec: string): ContainerMount {
     else if (o === 'bind') m.recursive = false;
     else if (o === 'rbind') m.recursive = true;
     else if (['z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'suid', 'dev', 'exec'].includes(o)) continue;
-    else if (o === 'O') throw new NotImplementedError('overlay volumes (-v …:O)');
+    else if (o === 'O') overlay = true;
     else if (o === 'U') throw new NotImplementedError('chowning volumes (-v …:U)');
     else throw bad('--volume', spec, `unknown option ${o}`);
   }
-  return m;
+  if (!overlay) return m;
+  if (src.file) throw bad('--volume', spec, `an overlay volume (O) needs a directory, and ${src.path} is a file`);
+  if (OVERLAY_UNSAFE.test(src.path)) throw bad('--volume', spec, `an overlay volume (O) cannot have ",", ":" or "\\" in its source path`);
+  const { recursive: _r, file: _f, ...rest } = m;
+  return { ...rest, type: 'overlay', source: 'overlay', data: `lowerdir=${src.path}` };
+}
+
+/** An `-v …:O` volume still waiting for its upper directory. */
+function isPendingOverlayVolume(m: ContainerMount): boolean {
+  return m.type === 'overlay' && m.source === 'overlay' && (m.data ?? '').startsWith('lowerdir=') && !(m.data ?? '').includes(',upperdir=');
+}
+
+/**
+ * Gives each overlay volume an upper and a work directory under `scratchDir` (removed after
+ * the run, which drops whatever the command changed), owned by `owner` when given (the
+ * namespace's root). In a user namespace the overlay keeps its metadata in `user.` xattrs.
+ */
+export function completeOverlayVolumes(mounts: ContainerMount[], scratchDir: string, opts: { owner?: { uid: number; gid: number }; userNamespace: boolean }): void {
+  let n = 0;
+  for (const m of mounts) {
+    if (!isPendingOverlayVolume(m)) continue;
+    const dir = join(scratchDir, `volume-${n++}`);
+    if (OVERLAY_UNSAFE.test(dir)) throw new InvalidArgumentError(`mount overlay volume on ${m.target}: the run directory ${scratchDir} has ",", ":" or "\\" in its path`);
+    for (const d of [dir, join(dir, 'upper'), join(dir, 'work')]) {
+      mkdirSync(d, { mode: 0o755 });
+      if (opts.owner) chownSync(d, opts.owner.uid, opts.owner.gid);
+    }
+    m.data = `${m.data},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}${opts.userNamespace ? ',userxattr' : ''}`;
+  }
 }
 
 function keyValues(flag: string, spec: string): Map<string, string> {

@@ -125,6 +125,22 @@ test('cache mounts persist between runs', async () => {
   assert.not.ok(existsSync(join(t.layers.upperDir, 'cache/f')));
 });
 
+test('an overlay volume (-v …:O): the command changes what it sees, the host directory stays as it was', async () => {
+  const host = mkdtempSync(join(base, 'ovl-'));
+  writeFileSync(join(host, 'kept'), 'host\n');
+  const t = container();
+  const { out, exitCode } = await capture(t, {
+    argv: ['sh', '-c', 'cat /data/kept && echo changed > /data/kept && echo new > /data/added && rm -f /data/gone && cat /data/kept /data/added && ls /data'],
+    volumes: [`${host}:/data:O`],
+  });
+  assert.is(exitCode, 0);
+  assert.is(out, 'host\nchanged\nnew\nadded\nkept\n');
+  assert.equal(readdirSync(host), ['kept']);
+  assert.is(readFileSync(join(host, 'kept'), 'utf8'), 'host\n');
+  assert.not.ok(existsSync(join(t.layers.upperDir, 'data/added')), 'nothing reaches the container either');
+  assert.equal(readdirSync(ctx.runDir).filter((n) => n.startsWith(`run-${process.pid}-`)), [], 'the upper directory went with the run');
+});
+
 test('kernel overlay that cannot mount falls back to fuse-overlayfs when nothing chose the driver', async () => {
   const t = container();
   // An option the kernel refuses (fuse-overlayfs ignores it) makes the kernel mount fail.

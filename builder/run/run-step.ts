@@ -21,7 +21,7 @@ import {
 import { capabilityNumbers, effectiveCapabilities } from './capabilities.js';
 import { resolveContainerUser } from './container-user.js';
 import { etcFileMounts } from './etc-files.js';
-import { parseDevice, parseMount, parseVolume } from './mount-options.js';
+import { completeOverlayVolumes, parseDevice, parseMount, parseVolume } from './mount-options.js';
 import { isVfsRoot, rootfsFor, withFuseFallback, type LayerStack, type StorageDriverConfig } from './storage-driver.js';
 import { parseUlimit } from './ulimits.js';
 import { hostNamespacesOf } from './namespace-options.js';
@@ -215,13 +215,18 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
   const scratchDir = mkdtempSync(join(ctx.runDir, `run-${process.pid}-`));
   // With explicit id maps (bud --userns-uid-map) the namespace's root is an unprivileged host
   // id: the generated /etc files must be reachable for it to mount them.
+  let owner: { uid: number; gid: number } | undefined;
   if (typeof ctx.userNamespace === 'object') {
     const root = (m: IdMapping[]) => m.find((r) => r.containerId === 0)?.hostId;
     const uid = root(ctx.userNamespace.uidMappings);
     const gid = root(ctx.userNamespace.gidMappings);
-    if (uid !== undefined && gid !== undefined) chownSync(scratchDir, uid, gid);
+    if (uid !== undefined && gid !== undefined) {
+      owner = { uid, gid };
+      chownSync(scratchDir, uid, gid);
+    }
   }
   try {
+    completeOverlayVolumes(userMounts, scratchDir, { ...(owner ? { owner } : {}), userNamespace: userNamespace !== undefined || inUserNamespace() });
     const skip = new Set(userMounts.map((m) => m.target));
     if (opts.noHosts) skip.add('/etc/hosts');
     if (opts.noHostname) skip.add('/etc/hostname');

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBusyboxContainer, trowelAsync, trowelSync } from '../test/support/trowel-cli.js';
@@ -51,8 +51,11 @@ export async function waitFor(cond: () => boolean, ms = 15000): Promise<boolean>
   return cond();
 }
 
-/** Registers the cases; `expectUidMap` is the first line /proc/self/uid_map should show. */
-export function registerRunCases(root: string, expectUidMap: RegExp): void {
+/**
+ * Registers the cases; `expectUidMap` is the first line /proc/self/uid_map should show, and
+ * `hostUid` the id on disk of a container uid.
+ */
+export function registerRunCases(root: string, expectUidMap: RegExp, hostUid: (containerUid: number) => number): void {
   let marker = 4242000 + (process.getuid?.() ?? 0);
   for (const [driver, flags] of Object.entries(DRIVERS)) {
     const run = (args: string[]) => trowelSync(root, ['run', ...flags, ...args]);
@@ -90,6 +93,20 @@ export function registerRunCases(root: string, expectUidMap: RegExp): void {
       assert.equal(readdirSync(host), ['seen']);
       assert.is(readFileSync(join(host, 'seen'), 'utf8'), 'from the host\n');
       assert.not.ok(existsSync(join(c.upper, 'data/new')));
+    });
+
+    test(`${driver}: a U volume (-v DIR:DEST:U) is given to the command's user first`, () => {
+      const c = makeBusyboxContainer(root);
+      const host = mkdtempSync(join(root, 'chown-volume-'));
+      chmodSync(host, 0o755); // still readable here once it belongs to another uid
+      writeFileSync(join(host, 'f'), 'x');
+      const r = run(['--user', 'tester', '-v', `${host}:/data:U`, c.name, '--', 'sh', '-c', 'stat -c %u:%g /data/f && echo made > /data/made']);
+      const owners = ['', 'f', 'made'].map((name) => lstatSync(join(host, name), { throwIfNoEntry: false })?.uid);
+      // Rootless, the directory now belongs to a sub-uid: give it back so it can be removed.
+      trowelSync(root, ['unshare', 'chown', '-R', '0:0', host]);
+      assert.is(r.status, 0, r.stderr);
+      assert.is(r.stdout, '1000:1000\n');
+      assert.equal(owners, [hostUid(1000), hostUid(1000), hostUid(1000)]);
     });
 
     test(`${driver}: the command's exit code is trowel's`, () => {

@@ -14,15 +14,16 @@ import { registerVfsCommitCases } from './vfs-commit-cases.js';
 
 const root = tempStoreRoot('trowel-cli-run-rootless-');
 const me = userInfo();
-registerRunCases(root, new RegExp(`^\\s*0\\s+${me.uid}\\s+1$`));
+const subUid = readFileSync('/etc/subuid', 'utf8').split('\n').map((l) => l.split(':')).find((f) => f[0] === me.username)!;
+// Container root is the user; container uid N (N > 0) is the user's sub-uid N-1.
+registerRunCases(root, new RegExp(`^\\s*0\\s+${me.uid}\\s+1$`), (id) => (id === 0 ? me.uid : Number(subUid[1]) + id - 1));
 registerVfsCommitCases(root);
 
 test('files made by uid 1000 in RUN belong to the matching sub-uid on disk', () => {
-  const sub = readFileSync('/etc/subuid', 'utf8').split('\n').map((l) => l.split(':')).find((f) => f[0] === me.username)!;
   const c = makeBusyboxContainer(root);
   const r = trowelSync(root, ['run', '--user', 'tester', c.name, '--', 'sh', '-c', 'echo x > /tmp/by-tester']);
   assert.is(r.status, 0, r.stderr);
-  assert.is(lstatSync(join(c.upper, 'tmp/by-tester')).uid, Number(sub[1]) + 999);
+  assert.is(lstatSync(join(c.upper, 'tmp/by-tester')).uid, Number(subUid[1]) + 999);
 });
 
 test('trowel unshare maps the user to root and the sub-range after it', () => {

@@ -9,7 +9,7 @@ import { registerRunCases } from './run-cases.js';
 import { registerVfsCommitCases } from './vfs-commit-cases.js';
 
 const root = tempStoreRoot('trowel-cli-run-');
-registerRunCases(root, /^\s*0\s+0\s+4294967295$/);
+registerRunCases(root, /^\s*0\s+0\s+4294967295$/, (id) => id);
 registerVfsCommitCases(root);
 test('a user without sub-ids gets one line naming /etc/subuid', () => {
   const user = ensureUserWithoutSubIds();

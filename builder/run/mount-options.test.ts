@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { statSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, statSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { completeOverlayVolumes, parseDevice, parseMount, parseVolume } from './mount-options.js';
+import { chownVolumeSources, completeOverlayVolumes, parseDevice, parseMount, parseVolume } from './mount-options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trowel-mountopts-'));
 const file = join(dir, 'f');
@@ -20,11 +20,28 @@ test('bad volumes', () => {
   assert.throws(() => parseVolume(`${dir}`), /want HOST-DIR:CONTAINER-DIR/);
   assert.throws(() => parseVolume(`${dir}:rel`), /destination rel is not an absolute path/);
   assert.throws(() => parseVolume(`${dir}:/x:bogus`), /unknown option bogus/);
-  assert.throws(() => parseVolume(`${dir}:/x:U`), /not supported yet/);
   assert.throws(() => parseVolume(`${file}:/x:O`), /an overlay volume \(O\) needs a directory/);
   const comma = join(dir, 'a,b');
   mkdirSync(comma, { recursive: true });
   assert.throws(() => parseVolume(`${comma}:/x:O`), /cannot have ","/);
+});
+
+test('U volumes are given to the command\'s user, through the id map when there is one', () => {
+  const tree = join(dir, 'owned');
+  mkdirSync(join(tree, 'sub'), { recursive: true });
+  writeFileSync(join(tree, 'sub/f'), 'x');
+  symlinkSync('/etc/hostname', join(tree, 'link'));
+  const m = parseVolume(`${tree}:/data:U`);
+  assert.is(m.chownSource, tree);
+  chownVolumeSources([m, parseVolume(`${dir}:/other`)], { uid: 1000, gid: 1001 });
+  for (const p of ['', 'sub', 'sub/f', 'link']) assert.equal([lstatSync(join(tree, p)).uid, lstatSync(join(tree, p)).gid], [1000, 1001], p);
+  assert.is.not(statSync('/etc/hostname').uid, 1000, 'a link is not followed');
+  assert.is.not(statSync(dir).uid, 1000, 'volumes without U are left alone');
+  const maps = { uidMappings: [{ containerId: 0, hostId: 200000, size: 65536 }], gidMappings: [{ containerId: 0, hostId: 300000, size: 65536 }] };
+  chownVolumeSources([m], { uid: 5, gid: 6 }, maps);
+  assert.equal([statSync(join(tree, 'sub/f')).uid, statSync(join(tree, 'sub/f')).gid], [200005, 300006]);
+  assert.throws(() => chownVolumeSources([m], { uid: 70000, gid: 0 }, maps), /chown volume to uid 70000: not in the user namespace's id map/);
+  assert.equal(parseVolume(`${tree}:/data:O,U`).chownSource, tree, 'an overlay volume may be chowned too');
 });
 
 test('an overlay volume gets its upper and work directories in the run\'s scratch directory', () => {

@@ -4,11 +4,11 @@
  * (the helper resolves them inside the root). Cache mounts are directories kept under the
  * store, shared by id across runs.
  */
-import { chmodSync, chownSync, existsSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { isAbsolute, join, normalize, resolve } from 'node:path';
-import { InvalidArgumentError, NotImplementedError } from '../../oci/error.js';
-import type { ContainerMount } from '../../native/runner.js';
+import { InvalidArgumentError, NotImplementedError, TrowelError } from '../../oci/error.js';
+import type { ContainerMount, IdMapping } from '../../native/runner.js';
 
 /** Where cache mounts live (one directory per id). */
 export interface MountContext {
@@ -50,20 +50,25 @@ function checkSource(flag: string, spec: string, source: string | undefined, con
 /** Characters an overlay mount's option string cannot carry in a path. */
 const OVERLAY_UNSAFE = /[,:\\]/;
 
+/** A `-v` mount; `chownSource` (the `U` option) is the host path to give the command's user. */
+export interface VolumeMount extends ContainerMount {
+  chownSource?: string;
+}
+
 /**
  * Parses `HOST:CONTAINER[:OPTIONS]` where OPTIONS is a comma list of ro, rw, z, Z, nosuid,
  * nodev, noexec, bind, rbind and propagation modes (accepted, all binds are private here),
- * and O: an overlay volume, the host directory as its lower layer, so the command may change
+ * O: an overlay volume, the host directory as its lower layer, so the command may change
  * what it sees there and the changes are dropped when it ends (`completeOverlayVolumes` gives
- * it its upper directory).
- * @throws InvalidArgumentError for a malformed spec or a missing source; NotImplementedError
- *   for the `U` (chown) option.
+ * it its upper directory), and U: the host directory is chowned, recursively, to the user the
+ * command runs as (`chownVolumeSources`).
+ * @throws InvalidArgumentError for a malformed spec or a missing source.
  */
-export function parseVolume(spec: string): ContainerMount {
+export function parseVolume(spec: string): VolumeMount {
   const parts = spec.split(':');
   if (parts.length < 2 || parts.length > 3) throw bad('--volume', spec, 'want HOST-DIR:CONTAINER-DIR[:OPTIONS]');
   const src = checkSource('--volume', spec, parts[0]);
-  const m: ContainerMount = { type: 'bind', source: src.path, target: checkTarget('--volume', spec, parts[1]), recursive: true, file: src.file };
+  const m: VolumeMount = { type: 'bind', source: src.path, target: checkTarget('--volume', spec, parts[1]), recursive: true, file: src.file };
   let overlay = false;
   for (const o of (parts[2] ?? '').split(',').filter(Boolean)) {
     if (o === 'ro') m.readonly = true;
@@ -73,7 +78,7 @@ export function parseVolume(spec: string): ContainerMount {
     else if (o === 'rbind') m.recursive = true;
     else if (['z', 'Z', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'suid', 'dev', 'exec'].includes(o)) continue;
     else if (o === 'O') overlay = true;
-    else if (o === 'U') throw new NotImplementedError('chowning volumes (-v …:U)');
+    else if (o === 'U') m.chownSource = src.path;
     else throw bad('--volume', spec, `unknown option ${o}`);
   }
   if (!overlay) return m;
@@ -81,6 +86,35 @@ export function parseVolume(spec: string): ContainerMount {
   if (OVERLAY_UNSAFE.test(src.path)) throw bad('--volume', spec, `an overlay volume (O) cannot have ",", ":" or "\\" in its source path`);
   const { recursive: _r, file: _f, ...rest } = m;
   return { ...rest, type: 'overlay', source: 'overlay', data: `lowerdir=${src.path}` };
+}
+
+function hostId(maps: readonly IdMapping[] | undefined, id: number, what: string): number {
+  if (!maps) return id;
+  const r = maps.find((m) => id >= m.containerId && id < m.containerId + m.size);
+  if (!r) throw new InvalidArgumentError(`chown volume to ${what} ${id}: not in the user namespace's id map`);
+  return r.hostId + (id - r.containerId);
+}
+
+function chownTree(path: string, uid: number, gid: number): void {
+  try {
+    lchownSync(path, uid, gid);
+  } catch (e) {
+    throw new TrowelError('VOLUME_CHOWN', `chown volume ${path} to ${uid}:${gid}: ${(e as Error).message}`);
+  }
+  if (!lstatSync(path).isDirectory()) return;
+  for (const name of readdirSync(path)) chownTree(join(path, name), uid, gid);
+}
+
+/**
+ * Gives `U` volumes' host directories, recursively and without following links, to the
+ * command's user: `uid`/`gid` in the container, through the id maps when the helper makes the
+ * user namespace (else the ids are the ones this process sees, rootless in its namespace).
+ */
+export function chownVolumeSources(mounts: readonly VolumeMount[], user: { uid: number; gid: number }, maps?: { uidMappings: IdMapping[]; gidMappings: IdMapping[] }): void {
+  for (const m of mounts) {
+    if (m.chownSource === undefined) continue;
+    chownTree(m.chownSource, hostId(maps?.uidMappings, user.uid, 'uid'), hostId(maps?.gidMappings, user.gid, 'gid'));
+  }
 }
 
 /** An `-v …:O` volume still waiting for its upper directory. */

@@ -21,7 +21,7 @@ import {
 import { capabilityNumbers, effectiveCapabilities } from './capabilities.js';
 import { resolveContainerUser } from './container-user.js';
 import { etcFileMounts } from './etc-files.js';
-import { completeOverlayVolumes, parseDevice, parseMount, parseVolume } from './mount-options.js';
+import { chownVolumeSources, completeOverlayVolumes, parseDevice, parseMount, parseVolume } from './mount-options.js';
 import { isVfsRoot, rootfsFor, withFuseFallback, type LayerStack, type StorageDriverConfig } from './storage-driver.js';
 import { parseUlimit } from './ulimits.js';
 import { hostNamespacesOf } from './namespace-options.js';
@@ -200,8 +200,9 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
   }
   // Sharing the host's UTS namespace, the command sees the host's name; /etc/hostname agrees.
   const hostname = hostUts ? hostHostname() : opts.hostname ?? target.id.slice(0, 12);
+  const volumes = (opts.volumes ?? []).map((v) => parseVolume(v));
   const userMounts: ContainerMount[] = [
-    ...(opts.volumes ?? []).map((v) => parseVolume(v)),
+    ...volumes,
     ...(opts.mounts ?? []).map((m) => parseMount(m, { cacheDir: ctx.cacheDir, ...(opts.contextDir ? { contextDir: opts.contextDir } : {}) })),
     ...(opts.devices ?? []).map((d) => parseDevice(d)),
   ];
@@ -227,6 +228,7 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
   }
   try {
     completeOverlayVolumes(userMounts, scratchDir, { ...(owner ? { owner } : {}), userNamespace: userNamespace !== undefined || inUserNamespace() });
+    chownVolumeSources(volumes, user, userNamespace);
     const skip = new Set(userMounts.map((m) => m.target));
     if (opts.noHosts) skip.add('/etc/hosts');
     if (opts.noHostname) skip.add('/etc/hostname');

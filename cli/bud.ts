@@ -13,6 +13,9 @@ import {
 } from '../builder/build/index.js';
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
 import { hostNamespacesOf } from '../builder/run/namespace-options.js';
+import { parseCacheRepository } from '../builder/build/remote-cache.js';
+import { parseGoDuration } from '../parser/duration.js';
+import { registryAccessFromFlags, registryFlags } from './registry-flags.js';
 
 interface Args extends GlobalArgs {
   context?: string;
@@ -23,7 +26,8 @@ interface Args extends GlobalArgs {
   pull?: string; isolation?: string; network?: string; volume: string[]; secret: string[]; 'cap-add': string[];
   'cap-drop': string[]; ulimit: string[]; jobs?: number; 'skip-unused-stages'?: boolean; rm?: boolean;
   'force-rm'?: boolean; ignorefile?: string; logfile?: string; 'disable-compression'?: boolean;
-  'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string;
+  'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string; retry?: number; 'retry-delay'?: string;
+  'cache-from': string[]; 'cache-to': string[]; 'cache-ttl'?: string;
   userns?: string; pid?: string; ipc?: string; uts?: string; platform?: string[]; 'add-host': string[]; output?: string; ssh: string[];
   'userns-uid-map': string[]; 'userns-gid-map': string[]; 'userns-uid-map-user'?: string; 'userns-gid-map-group'?: string;
   arch?: string; os?: string; variant?: string; 'all-platforms'?: boolean; manifest?: string;
@@ -34,11 +38,11 @@ const list = { type: 'string', array: true, default: [] as string[] } as const;
 
 /** buildah bud flags trowel knows but does not do yet: accepted by name, refused when used. */
 const NOT_YET = [
-  'build-context', 'cache-from', 'cache-to', 'cache-ttl', 'cgroup-parent',
+  'build-context', 'cgroup-parent',
   'cgroupns', 'compress', 'cpp-flag', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
   'decryption-key', 'device', 'disable-content-trust', 'dns', 'dns-option', 'dns-search', 'from', 'hooks-dir',
   'http-proxy', 'logsplit', 'memory', 'memory-swap', 'no-hosts', 'os-feature',
-  'os-version', 'retry', 'retry-delay', 'runtime', 'runtime-flag', 'security-opt', 'shm-size',
+  'os-version', 'runtime', 'runtime-flag', 'security-opt', 'shm-size',
   'sign-by', 'stdin',
 ] as const;
 
@@ -145,6 +149,19 @@ async function containerfileInputs(files: string[], signal: AbortSignal): Promis
   return inputs;
 }
 
+/** `--cache-from`, `--cache-to`, `--cache-ttl`: like buildah, they do nothing without --layers. */
+function remoteCacheFlags(args: Args): Pick<PlatformsBuildOptions, 'cacheFrom' | 'cacheTo' | 'cacheTtl'> {
+  const cacheFrom = args['cache-from'].flatMap((v) => v.split(',')).filter(Boolean).map((v) => parseCacheRepository('--cache-from', v));
+  const cacheTo = args['cache-to'].flatMap((v) => v.split(',')).filter(Boolean).map((v) => parseCacheRepository('--cache-to', v));
+  let cacheTtl: number | undefined;
+  if (args['cache-ttl'] !== undefined) {
+    const ns = parseGoDuration(args['cache-ttl']);
+    if (ns === undefined || ns < 0) throw new InvalidArgumentError(`parse --cache-ttl ${JSON.stringify(args['cache-ttl'])}: want a duration such as 1h or 30m`);
+    cacheTtl = ns / 1e9;
+  }
+  return { cacheFrom, cacheTo, ...(cacheTtl !== undefined ? { cacheTtl } : {}) };
+}
+
 /** The context as a directory: itself, or one made from stdin (`-`) or a URL for this build. */
 async function temporaryContext(context: string, tmpDir: string, signal: AbortSignal): Promise<TemporaryContext | undefined> {
   if (context === '-') return contextFromStdin(readFileSync(0), tmpDir);
@@ -199,10 +216,9 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('ignorefile', { type: 'string', describe: 'the ignore file to use' })
       .option('logfile', { type: 'string', describe: 'write build output to this file' })
       .option('disable-compression', { type: 'boolean', alias: 'D', describe: 'keep local layers uncompressed (default true)' })
-      .option('tls-verify', { type: 'boolean', describe: 'require HTTPS for pulls (default true)' })
-      .option('authfile', { type: 'string' })
-      .option('creds', { type: 'string' })
-      .option('cert-dir', { type: 'string' })
+      .option('cache-from', { ...list, describe: 'with --layers: a registry repository to pull cached steps from (tags are cache keys)' })
+      .option('cache-to', { ...list, describe: 'with --layers: a registry repository to push each built step to' })
+      .option('cache-ttl', { type: 'string', describe: 'with --layers: reuse only cached steps made less than this long ago (Go duration; 0 disables the cache)' })
       .option('output', { type: 'string', alias: 'o', describe: 'also write the image file system: type=local,dest=DIR, type=tar,dest=FILE, or - (a tar on stdout)' })
       .option('add-host', { ...list, describe: 'host:ip added to /etc/hosts in RUN steps' })
       .option('pid', { type: 'string', describe: "PID namespace for RUN steps: 'private' (the default) or 'host'" })
@@ -220,7 +236,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('all-platforms', { type: 'boolean', describe: 'build for every platform the base images are available for' })
       .option('manifest', { type: 'string', describe: 'add the image(s) to this manifest list (created if missing)' });
     for (const f of NOT_YET) b = b.option(f, { type: 'string', hidden: true });
-    return b as never;
+    return registryFlags(b) as never;
   },
   handler: async (args) => {
     for (const f of NOT_YET) {
@@ -301,12 +317,8 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       ...(args.pid !== undefined ? { pid: args.pid } : {}),
       ...(args.ipc !== undefined ? { ipc: args.ipc } : {}),
       ...(args.uts !== undefined ? { uts: args.uts } : {}),
-      registryAccess: {
-        ...(args['tls-verify'] !== undefined ? { tlsVerify: args['tls-verify'] } : {}),
-        ...(args.authfile ? { authFile: args.authfile } : {}),
-        ...(args.creds ? { creds: args.creds } : {}),
-        ...(args['cert-dir'] ? { certDir: args['cert-dir'] } : {}),
-      },
+      registryAccess: registryAccessFromFlags(args),
+      ...remoteCacheFlags(args),
       ...(args.jobs !== undefined ? { jobs: args.jobs } : {}),
       rm: args.rm ?? true,
       forceRm: args['force-rm'] ?? true,

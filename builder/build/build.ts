@@ -16,6 +16,7 @@ import { isMounted, mountContainer, unmountContainer } from '../mount.js';
 import { createWorkingContainer, getContainer, removeWorkingContainer } from '../working-container.js';
 import { resolveBaseImage } from './base-image.js';
 import { loadBuildInputs } from './build-context.js';
+import { RemoteCache } from './remote-cache.js';
 import { CacheIndex } from './cache-index.js';
 import { BuildCancelledError, BuildStepError } from './errors.js';
 import { assertCanRun, EmulatorMissingError } from './emulation.js';
@@ -76,6 +77,12 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
     parsed,
     graph,
     ...(o.layers ? { cache: new CacheIndex(store) } : {}),
+    ...(o.layers && (o.cacheFrom.length > 0 || o.cacheTo.length > 0)
+      ? { remoteCache: new RemoteCache(store, {
+        from: o.cacheFrom, to: o.cacheTo, access: o.registryAccess, format: o.format, warn: o.warn, progress: o.progress,
+        ...(o.platform ? { platform: o.platform } : {}),
+      }) }
+      : {}),
     // With --layers the memo lives in the store: a rebuild re-reads only files that changed.
     memo: o.layers ? ContentMemo.load(join(store.root, 'build-cache', 'file-digests.json')) : new ContentMemo(),
     stageImage: async (index) => {

@@ -42,6 +42,11 @@ export interface BuildOptions {
   layers?: boolean;
   /** `--no-cache`: with layers, never reuse a cached step (results are still recorded). */
   noCache?: boolean;
+  /** `--cache-from`, `--cache-to`: registry repositories sharing the `--layers` cache (tags are cache keys). */
+  cacheFrom?: string[];
+  cacheTo?: string[];
+  /** `--cache-ttl` in seconds: cached steps older than this are not reused (0: none are). */
+  cacheTtl?: number;
   /** `--squash`: the final image has one layer. */
   squash?: boolean;
   format?: ManifestFormat;
@@ -105,8 +110,8 @@ export interface BuildOptions {
 }
 
 /** Options with every default filled in. */
-export type ResolvedBuildOptions = Required<Omit<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform' | 'userns'>>
-  & Pick<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform' | 'userns'>;
+export type ResolvedBuildOptions = Required<Omit<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform' | 'userns' | 'cacheTtl'>>
+  & Pick<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform' | 'userns' | 'cacheTtl'>;
 
 /** Fills the defaults (buildah's): no layers, oci format, uncompressed local layers, pull missing. */
 export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
@@ -121,6 +126,9 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     ...(o.platform !== undefined ? { platform: o.platform } : {}),
     layers: o.layers ?? false,
     noCache: o.noCache ?? false,
+    cacheFrom: o.cacheFrom ?? [],
+    cacheTo: o.cacheTo ?? [],
+    ...(o.cacheTtl !== undefined ? { cacheTtl: o.cacheTtl } : {}),
     squash: o.squash ?? false,
     format: o.format ?? 'oci',
     compression: o.compression ?? 'none',

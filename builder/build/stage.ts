@@ -21,6 +21,7 @@ import { createWorkingContainer, getContainer, removeWorkingContainer, scratchCo
 import { resolveBaseImage } from './base-image.js';
 import type { BuildInputs } from './build-context.js';
 import { stepKey, type CacheIndex } from './cache-index.js';
+import type { RemoteCache } from './remote-cache.js';
 import { DEFAULT_SHELL, type ConfigState } from './config-step.js';
 import { dispatchStep, stepInputs, type StepServices } from './dispatch.js';
 import { planCopyStepLayer } from './copy-layer-step.js';
@@ -40,6 +41,8 @@ export interface BuildSession {
   parsed: ParsedContainerfile;
   graph: StageGraph;
   cache?: CacheIndex;
+  /** `--cache-from`/`--cache-to` repositories (with --layers). */
+  remoteCache?: RemoteCache;
   memo: ContentMemo;
   /** The image a stage produced (waits for it). */
   stageImage: (index: number) => Promise<string>;
@@ -275,7 +278,7 @@ export async function runStage(session: BuildSession, index: number, position: n
       if (o.layers) {
         const key = stepKey(parentKey, step, [...inputs.digests, ...(step.kind === 'run' ? [...vars.runEnv(), ...runNamespaceInputs(o)] : []), ...(last && isFinal ? finalFlagInputs(o) : [])]);
         parentKey = key;
-        const hit = o.noCache ? undefined : session.cache?.lookup(key);
+        const hit = o.noCache || o.cacheTtl === 0 ? undefined : await cachedStep(session, key);
         if (hit) {
           progress.usingCache(hit);
           if (!(last && isFinal)) progress.produced(hit);
@@ -317,6 +320,7 @@ export async function runStage(session: BuildSession, index: number, position: n
           warn: o.warn,
         });
         session.cache?.record(key, image.id);
+        await session.remoteCache?.push(key, image.id);
         currentImage = image.id;
         state.config = structuredClone(store.readConfig(image));
         if (layer) {
@@ -392,6 +396,25 @@ export async function runStage(session: BuildSession, index: number, position: n
   if (!isFinal) session.intermediateImages.add(image.id);
   else progress.produced(image.id);
   return { imageId: image.id };
+}
+
+/**
+ * The image cached for a step's key: the local cache's, else a `--cache-from` repository's
+ * (recorded locally once pulled); none older than `--cache-ttl`.
+ */
+async function cachedStep(session: BuildSession, key: string): Promise<string | undefined> {
+  const ttl = session.options.cacheTtl;
+  const fresh = (id: string | undefined) => {
+    if (id === undefined || ttl === undefined) return id;
+    const image = session.store.images().find((i) => i.id === id);
+    const created = image ? Date.parse(session.store.readConfig(image).created ?? '') : NaN;
+    return Number.isFinite(created) && Date.now() - created <= ttl * 1000 ? id : undefined;
+  };
+  const local = fresh(session.cache?.lookup(key));
+  if (local || !session.remoteCache) return local;
+  const pulled = fresh(await session.remoteCache.fetch(key));
+  if (pulled) session.cache?.record(key, pulled);
+  return pulled;
 }
 
 /** A RUN's key also covers the user namespace it runs in (what it sees and writes may differ). */

@@ -237,6 +237,31 @@ test('bud -v DIR:DEST:O: RUN sees DIR and may change it; DIR and the image keep 
   t.ok(['rm', c]);
 });
 
+test('RUN settings and final-image flags: --from, --no-hosts, --http-proxy, --security-opt, --device, --os-version, --os-feature', () => {
+  const dir = context('run-settings', {
+    Containerfile: 'FROM nothing-here AS first\nRUN (test -e /etc/hosts && echo hosts || echo no-hosts) > /r; echo "proxy=$http_proxy" >> /r; grep NoNewPrivs /proc/self/status | tr -d "\\t" >> /r; (test -c /dev/trowel-null && echo dev || echo no-dev) >> /r\n',
+  });
+  const flags = ['--from', 'busybox', '--no-hosts', '--security-opt', 'no-new-privileges', '--device', '/dev/null:/dev/trowel-null',
+    '--os-version', '10.0.1', '--os-feature', 'win32k', '--compress', '--disable-content-trust', '--runtime', 'runc'];
+  const r = t.run(['bud', '-q', '-t', 'run-settings', ...flags, dir], { env: { http_proxy: 'http://proxy.invalid:3128' } });
+  assert.is(r.code, 0, r.stderr);
+  const c = t.ok(['from', 'run-settings']);
+  assert.is(t.ok(['run', c, '--', 'cat', '/r']), 'no-hosts\nproxy=http://proxy.invalid:3128\nNoNewPrivs:1\ndev');
+  t.ok(['rm', c]);
+  const config = JSON.parse(t.ok(['inspect', '--type', 'image', '--format', '{{json .OCIv1}}', 'run-settings'])) as { 'os.version'?: string; 'os.features'?: string[]; config: { Env?: string[] }; history: { created_by?: string }[] };
+  assert.is(config['os.version'], '10.0.1');
+  assert.equal(config['os.features'], ['win32k']);
+  assert.not.match(JSON.stringify(config), /proxy\.invalid/, 'the proxy is the RUN\'s alone');
+  const off = t.run(['bud', '-q', '-t', 'no-proxy', '--from', 'busybox', '--http-proxy=false', dir], { env: { http_proxy: 'http://proxy.invalid:3128' } });
+  assert.is(off.code, 0, off.stderr);
+  const c2 = t.ok(['from', 'no-proxy']);
+  assert.is(t.ok(['run', c2, '--', 'cat', '/r']), 'hosts\nproxy=\nNoNewPrivs:0\nno-dev');
+  t.ok(['rm', c2]);
+  const badDevice = t.run(['bud', '--device', '/dev/no-such-device', dir]);
+  assert.is(badDevice.code, 125);
+  assert.is(badDevice.stderr.trim().split('\n').length, 1, badDevice.stderr);
+});
+
 test('context from stdin: a tar, or just a Containerfile', () => {
   const dir = context('stdin', { 'in.txt': 'from the tar\n', Containerfile: 'FROM busybox\nCOPY in.txt /in.txt\n' });
   const tarBytes = spawnSync('tar', ['-C', dir, '-cf', '-', '.'], { maxBuffer: 1 << 24 }).stdout;

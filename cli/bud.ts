@@ -13,9 +13,11 @@ import {
 } from '../builder/build/index.js';
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
 import { hostNamespacesOf } from '../builder/run/namespace-options.js';
+import { parseDevice } from '../builder/run/mount-options.js';
 import { parseCacheRepository } from '../builder/build/remote-cache.js';
 import { parseGoDuration } from '../parser/duration.js';
 import { registryAccessFromFlags, registryFlags } from './registry-flags.js';
+import { securityOpts } from './run-settings.js';
 
 interface Args extends GlobalArgs {
   context?: string;
@@ -28,6 +30,8 @@ interface Args extends GlobalArgs {
   'force-rm'?: boolean; ignorefile?: string; logfile?: string; 'disable-compression'?: boolean;
   'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string; retry?: number; 'retry-delay'?: string;
   'cache-from': string[]; 'cache-to': string[]; 'cache-ttl'?: string;
+  from?: string; 'no-hosts'?: boolean; 'security-opt': string[]; 'http-proxy'?: boolean; 'os-version'?: string; 'os-feature': string[];
+  device: string[];
   userns?: string; pid?: string; ipc?: string; uts?: string; platform?: string[]; 'add-host': string[]; output?: string; ssh: string[];
   'userns-uid-map': string[]; 'userns-gid-map': string[]; 'userns-uid-map-user'?: string; 'userns-gid-map-group'?: string;
   arch?: string; os?: string; variant?: string; 'all-platforms'?: boolean; manifest?: string;
@@ -39,11 +43,9 @@ const list = { type: 'string', array: true, default: [] as string[] } as const;
 /** buildah bud flags trowel knows but does not do yet: accepted by name, refused when used. */
 const NOT_YET = [
   'build-context', 'cgroup-parent',
-  'cgroupns', 'compress', 'cpp-flag', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
-  'decryption-key', 'device', 'disable-content-trust', 'dns', 'dns-option', 'dns-search', 'from', 'hooks-dir',
-  'http-proxy', 'logsplit', 'memory', 'memory-swap', 'no-hosts', 'os-feature',
-  'os-version', 'runtime', 'runtime-flag', 'security-opt', 'shm-size',
-  'sign-by', 'stdin',
+  'cgroupns', 'cpp-flag', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
+  'decryption-key', 'dns', 'dns-option', 'dns-search', 'hooks-dir',
+  'logsplit', 'memory', 'memory-swap', 'shm-size', 'sign-by', 'stdin',
 ] as const;
 
 /** `KEY=VALUE` (or bare `KEY`, which takes the value from trowel's environment, as buildah). */
@@ -216,6 +218,17 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('ignorefile', { type: 'string', describe: 'the ignore file to use' })
       .option('logfile', { type: 'string', describe: 'write build output to this file' })
       .option('disable-compression', { type: 'boolean', alias: 'D', describe: 'keep local layers uncompressed (default true)' })
+      .option('from', { type: 'string', describe: 'image name used instead of the first FROM\'s' })
+      .option('no-hosts', { type: 'boolean', describe: 'do not create /etc/hosts for RUN steps' })
+      .option('security-opt', { ...list, describe: 'no-new-privileges or seccomp=unconfined for RUN steps' })
+      .option('http-proxy', { type: 'boolean', describe: 'pass the proxy variables of this environment to RUN steps (default true)' })
+      .option('device', { ...list, describe: 'HOST[:CONTAINER[:PERMISSIONS]] device for RUN steps' })
+      .option('os-version', { type: 'string', describe: 'operating system version the image needs' })
+      .option('os-feature', { ...list, describe: 'operating system feature the image needs (FEATURE- removes it)' })
+      .option('compress', { type: 'boolean', describe: 'accepted for compatibility: the context is read in place, never sent' })
+      .option('disable-content-trust', { type: 'boolean', describe: 'accepted for compatibility (a Docker option; no effect)' })
+      .option('runtime', { type: 'string', describe: 'accepted for compatibility: trowel runs RUN steps with its own helper' })
+      .option('runtime-flag', { ...list, describe: 'accepted for compatibility: trowel has no OCI runtime to pass flags to' })
       .option('cache-from', { ...list, describe: 'with --layers: a registry repository to pull cached steps from (tags are cache keys)' })
       .option('cache-to', { ...list, describe: 'with --layers: a registry repository to push each built step to' })
       .option('cache-ttl', { type: 'string', describe: 'with --layers: reuse only cached steps made less than this long ago (Go duration; 0 disables the cache)' })
@@ -249,8 +262,9 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       ...(args['userns-uid-map-user'] !== undefined ? { uidMapUser: args['userns-uid-map-user'] } : {}),
       ...(args['userns-gid-map-group'] !== undefined ? { gidMapGroup: args['userns-gid-map-group'] } : {}),
     });
-    // Bad namespace values fail before anything is built.
+    // Bad namespace values and devices fail before anything is built.
     hostNamespacesOf({ pid: args.pid, ipc: args.ipc, uts: args.uts });
+    for (const d of args.device) parseDevice(d);
     const platforms = targetPlatforms({
       platforms: args.platform ?? [],
       ...(args.os !== undefined ? { os: args.os } : {}),
@@ -314,6 +328,13 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       capDrop: args['cap-drop'],
       ulimits: args.ulimit,
       addHosts: args['add-host'],
+      noHosts: args['no-hosts'] ?? false,
+      ...securityOpts(args['security-opt']),
+      httpProxy: args['http-proxy'] ?? true,
+      devices: args.device,
+      ...(args.from !== undefined ? { from: args.from } : {}),
+      ...(args['os-version'] !== undefined ? { osVersion: args['os-version'] } : {}),
+      osFeatures: args['os-feature'],
       ...(args.pid !== undefined ? { pid: args.pid } : {}),
       ...(args.ipc !== undefined ? { ipc: args.ipc } : {}),
       ...(args.uts !== undefined ? { uts: args.uts } : {}),

@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadIgnoreFile } from '../ignore-file.js';
-import type { IgnoreMatcher } from '../../parser/index.js';
+import { parseContainerfile, type IgnoreMatcher } from '../../parser/index.js';
 import { BuildInputError } from './errors.js';
 import type { ContainerfileInput } from './options.js';
 
@@ -80,4 +80,18 @@ export async function loadBuildInputs(opts: { contextDir: string; containerfiles
     ...(opts.ignoreFile !== undefined ? { ignoreFile: opts.ignoreFile } : {}),
   });
   return { contextDir, text: texts.join('\n'), filename, ...(loaded ? { ignore: loaded.matcher } : {}) };
+}
+
+/**
+ * The build's Containerfile parsed; with `from` (`bud --from IMAGE`), the first FROM names
+ * that image instead, as buildah does (its `--platform` and stage name stay).
+ */
+export function parseBuildContainerfile(inputs: BuildInputs, from?: string): ReturnType<typeof parseContainerfile> {
+  const parsed = parseContainerfile(inputs.text, { filename: inputs.filename });
+  const first = parsed.stages[0]?.from;
+  if (from !== undefined && first) {
+    first.image = from;
+    first.original = `FROM ${first.platform !== undefined ? `--platform=${first.platform} ` : ''}${from}${first.stageName !== undefined ? ` AS ${first.stageName}` : ''}`;
+  }
+  return parsed;
 }

@@ -11,11 +11,11 @@ import type { Store } from '../../storage/store.js';
 import { normalizeImageName } from '../../storage/lookup.js';
 import { formatPlatform, hostPlatform, type Platform } from '../../oci/platform.js';
 import { InvalidArgumentError } from '../../oci/error.js';
-import { buildStageGraph, parseContainerfile } from '../../parser/index.js';
+import { buildStageGraph } from '../../parser/index.js';
 import { addToManifestList, createManifestList, findManifestList, ManifestListError } from '../manifest-list.js';
 import { basePlatforms } from './base-platforms.js';
 import { build } from './build.js';
-import { loadBuildInputs } from './build-context.js';
+import { loadBuildInputs, parseBuildContainerfile } from './build-context.js';
 import { resolveBuildOptions, type BuildOptions } from './options.js';
 
 /** The options of {@link buildPlatforms}: a build's, with the platforms and the list. */
@@ -66,7 +66,7 @@ function refuseImageName(store: Store, name: string): void {
 async function allBasePlatforms(store: Store, input: PlatformsBuildOptions): Promise<Platform[]> {
   const o = resolveBuildOptions(input);
   const inputs = await loadBuildInputs({ contextDir: o.contextDir, containerfiles: o.containerfiles, ...(o.ignoreFile !== undefined ? { ignoreFile: o.ignoreFile } : {}) });
-  const parsed = parseContainerfile(inputs.text, { filename: inputs.filename });
+  const parsed = parseBuildContainerfile(inputs, o.from);
   const graph = buildStageGraph(parsed, { ...(o.target !== undefined ? { target: o.target } : {}), buildArgs: o.buildArgs, platforms: { build: hostPlatform() } });
   return basePlatforms(store, graph, o.registryAccess);
 }

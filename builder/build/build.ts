@@ -15,7 +15,7 @@ import { buildStageGraph, parseContainerfile } from '../../parser/index.js';
 import { isMounted, mountContainer, unmountContainer } from '../mount.js';
 import { createWorkingContainer, getContainer, removeWorkingContainer } from '../working-container.js';
 import { resolveBaseImage } from './base-image.js';
-import { loadBuildInputs } from './build-context.js';
+import { loadBuildInputs, parseBuildContainerfile } from './build-context.js';
 import { RemoteCache } from './remote-cache.js';
 import { CacheIndex } from './cache-index.js';
 import { BuildCancelledError, BuildStepError } from './errors.js';
@@ -44,7 +44,7 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
   const o = resolveBuildOptions(input);
   o.tags = o.tags.map((t) => normalizeImageName(t));
   const inputs = await loadBuildInputs({ contextDir: o.contextDir, containerfiles: o.containerfiles, ...(o.ignoreFile !== undefined ? { ignoreFile: o.ignoreFile } : {}) });
-  const parsed = parseContainerfile(inputs.text, { filename: inputs.filename });
+  const parsed = parseBuildContainerfile(inputs, o.from);
   const graph = buildStageGraph(parsed, {
     ...(o.target !== undefined ? { target: o.target } : {}),
     skipUnusedStages: o.skipUnusedStages,

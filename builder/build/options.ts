@@ -73,6 +73,20 @@ export interface BuildOptions {
   ulimits?: string[];
   /** `--add-host name:ip` for RUN steps. */
   addHosts?: string[];
+  /** `--device` for RUN steps. */
+  devices?: string[];
+  /** `--no-hosts`: RUN steps get no generated /etc/hosts. */
+  noHosts?: boolean;
+  /** `--security-opt no-new-privileges`, `seccomp=unconfined` for RUN steps. */
+  noNewPrivileges?: boolean;
+  seccomp?: boolean;
+  /** `--http-proxy` (default true): RUN steps see the proxy variables of trowel's environment (never recorded). */
+  httpProxy?: boolean;
+  /** `--from`: the image the first FROM names instead of its own. */
+  from?: string;
+  /** `--os-version`, `--os-feature` for the final image (`NAME-` removes a feature). */
+  osVersion?: string;
+  osFeatures?: string[];
   /** `--pid`, `--ipc`, `--uts` for RUN steps: `private` (default) or `host`. */
   pid?: string;
   ipc?: string;
@@ -110,8 +124,8 @@ export interface BuildOptions {
 }
 
 /** Options with every default filled in. */
-export type ResolvedBuildOptions = Required<Omit<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform' | 'userns' | 'cacheTtl'>>
-  & Pick<BuildOptions, 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform' | 'userns' | 'cacheTtl'>;
+type Optional = 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform' | 'userns' | 'cacheTtl' | 'from' | 'osVersion';
+export type ResolvedBuildOptions = Required<Omit<BuildOptions, Optional>> & Pick<BuildOptions, Optional>;
 
 /** Fills the defaults (buildah's): no layers, oci format, uncompressed local layers, pull missing. */
 export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
@@ -148,6 +162,14 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     capDrop: o.capDrop ?? [],
     ulimits: o.ulimits ?? [],
     addHosts: o.addHosts ?? [],
+    noHosts: o.noHosts ?? false,
+    devices: o.devices ?? [],
+    noNewPrivileges: o.noNewPrivileges ?? false,
+    seccomp: o.seccomp ?? true,
+    httpProxy: o.httpProxy ?? true,
+    ...(o.from !== undefined ? { from: o.from } : {}),
+    ...(o.osVersion !== undefined ? { osVersion: o.osVersion } : {}),
+    osFeatures: o.osFeatures ?? [],
     pid: o.pid ?? 'private',
     ipc: o.ipc ?? 'private',
     uts: o.uts ?? 'private',

@@ -123,6 +123,8 @@ function finalChanges(config: ImageConfig, annotations: Record<string, string>, 
     ...(o.labels.length ? { labels: o.labels } : {}),
     ...(o.annotations.length ? { annotations: o.annotations } : {}),
     ...(o.env.length ? { env: o.env } : {}),
+    ...(o.osVersion !== undefined ? { osVersion: o.osVersion } : {}),
+    ...(o.osFeatures.length ? { osFeatures: o.osFeatures } : {}),
   });
   const c = (next.config.config ??= {});
   if (o.unsetEnv.length) c.Env = (c.Env ?? []).filter((e) => !o.unsetEnv.includes(e.split('=')[0]!));
@@ -424,6 +426,6 @@ function runNamespaceInputs(o: ResolvedBuildOptions): string[] {
 
 /** What the final step's key must also cover: the command-line config edits. */
 function finalFlagInputs(o: ResolvedBuildOptions): string[] {
-  return [JSON.stringify({ l: o.labels, a: o.annotations, e: o.env, ue: o.unsetEnv, ul: o.unsetLabels, s: o.squash, f: o.format })];
+  return [JSON.stringify({ l: o.labels, a: o.annotations, e: o.env, ue: o.unsetEnv, ul: o.unsetLabels, s: o.squash, f: o.format, ov: o.osVersion, of: o.osFeatures })];
 }
 

@@ -262,6 +262,30 @@ test('RUN settings and final-image flags: --from, --no-hosts, --http-proxy, --se
   assert.is(badDevice.stderr.trim().split('\n').length, 1, badDevice.stderr);
 });
 
+test('--dns, --dns-search, --dns-option shape the resolv.conf RUN steps (and runs of a `from --dns` container) see', () => {
+  const dir = context('dns', { Containerfile: 'FROM busybox\nRUN cat /etc/resolv.conf > /seen; (test -e /etc/resolv.conf || echo none) >> /seen\n' });
+  const r = t.run(['bud', '-q', '-t', 'dns', '--dns', '192.0.2.53', '--dns-search', 'corp.test', '--dns-option', 'ndots:3', dir]);
+  assert.is(r.code, 0, r.stderr);
+  const c = t.ok(['from', '--dns', '198.51.100.7', '--dns-option', 'timeout:1', 'dns']);
+  try {
+    assert.match(t.ok(['run', c, '--', 'cat', '/seen']), /^nameserver 192\.0\.2\.53\nsearch corp\.test\noptions ndots:3(\n|$)/);
+    assert.match(t.ok(['run', c, '--', 'cat', '/etc/resolv.conf']), /^nameserver 198\.51\.100\.7\noptions timeout:1(\n|$)/);
+  } finally {
+    t.ok(['rm', c]);
+  }
+  const none = t.run(['bud', '-q', '-t', 'dns-none', '--dns', 'none', dir]);
+  assert.is(none.code, 0, none.stderr);
+  const c2 = t.ok(['from', 'dns-none']);
+  try {
+    assert.is(t.ok(['run', c2, '--', 'cat', '/seen']), 'none', 'the image has no resolv.conf, and none was made');
+  } finally {
+    t.ok(['rm', c2]);
+  }
+  const bad = t.run(['bud', '--dns', 'resolver.example', dir]);
+  assert.is(bad.code, 125);
+  assert.is(bad.stderr, 'Error: parse --dns "resolver.example": not an IP address\n');
+});
+
 test('context from stdin: a tar, or just a Containerfile', () => {
   const dir = context('stdin', { 'in.txt': 'from the tar\n', Containerfile: 'FROM busybox\nCOPY in.txt /in.txt\n' });
   const tarBytes = spawnSync('tar', ['-C', dir, '-cf', '-', '.'], { maxBuffer: 1 << 24 }).stdout;

@@ -14,6 +14,7 @@ import {
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
 import { hostNamespacesOf } from '../builder/run/namespace-options.js';
 import { parseDevice } from '../builder/run/mount-options.js';
+import { parseDnsSettings, type DnsSettings } from '../builder/run/etc-files.js';
 import { parseCacheRepository } from '../builder/build/remote-cache.js';
 import { parseGoDuration } from '../parser/duration.js';
 import { registryAccessFromFlags, registryFlags } from './registry-flags.js';
@@ -31,7 +32,7 @@ interface Args extends GlobalArgs {
   'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string; retry?: number; 'retry-delay'?: string;
   'cache-from': string[]; 'cache-to': string[]; 'cache-ttl'?: string;
   from?: string; 'no-hosts'?: boolean; 'security-opt': string[]; 'http-proxy'?: boolean; 'os-version'?: string; 'os-feature': string[];
-  device: string[];
+  device: string[]; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
   userns?: string; pid?: string; ipc?: string; uts?: string; platform?: string[]; 'add-host': string[]; output?: string; ssh: string[];
   'userns-uid-map': string[]; 'userns-gid-map': string[]; 'userns-uid-map-user'?: string; 'userns-gid-map-group'?: string;
   arch?: string; os?: string; variant?: string; 'all-platforms'?: boolean; manifest?: string;
@@ -44,7 +45,7 @@ const list = { type: 'string', array: true, default: [] as string[] } as const;
 const NOT_YET = [
   'build-context', 'cgroup-parent',
   'cgroupns', 'cpp-flag', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
-  'decryption-key', 'dns', 'dns-option', 'dns-search', 'hooks-dir',
+  'decryption-key', 'hooks-dir',
   'logsplit', 'memory', 'memory-swap', 'shm-size', 'sign-by', 'stdin',
 ] as const;
 
@@ -164,6 +165,12 @@ function remoteCacheFlags(args: Args): Pick<PlatformsBuildOptions, 'cacheFrom' |
   return { cacheFrom, cacheTo, ...(cacheTtl !== undefined ? { cacheTtl } : {}) };
 }
 
+/** `--dns`, `--dns-search`, `--dns-option`, checked. */
+function dnsOption(args: Args): { dns?: DnsSettings } {
+  const dns = parseDnsSettings({ servers: args.dns, search: args['dns-search'], options: args['dns-option'] });
+  return dns ? { dns } : {};
+}
+
 /** The context as a directory: itself, or one made from stdin (`-`) or a URL for this build. */
 async function temporaryContext(context: string, tmpDir: string, signal: AbortSignal): Promise<TemporaryContext | undefined> {
   if (context === '-') return contextFromStdin(readFileSync(0), tmpDir);
@@ -223,6 +230,9 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('security-opt', { ...list, describe: 'no-new-privileges or seccomp=unconfined for RUN steps' })
       .option('http-proxy', { type: 'boolean', describe: 'pass the proxy variables of this environment to RUN steps (default true)' })
       .option('device', { ...list, describe: 'HOST[:CONTAINER[:PERMISSIONS]] device for RUN steps' })
+      .option('dns', { ...list, describe: 'name server for RUN steps (none: leave the image\'s resolv.conf)' })
+      .option('dns-search', { ...list, describe: 'search domain for RUN steps (.: none)' })
+      .option('dns-option', { ...list, describe: 'resolv.conf option for RUN steps' })
       .option('os-version', { type: 'string', describe: 'operating system version the image needs' })
       .option('os-feature', { ...list, describe: 'operating system feature the image needs (FEATURE- removes it)' })
       .option('compress', { type: 'boolean', describe: 'accepted for compatibility: the context is read in place, never sent' })
@@ -329,6 +339,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       ulimits: args.ulimit,
       addHosts: args['add-host'],
       noHosts: args['no-hosts'] ?? false,
+      ...dnsOption(args),
       ...securityOpts(args['security-opt']),
       httpProxy: args['http-proxy'] ?? true,
       devices: args.device,

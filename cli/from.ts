@@ -7,19 +7,19 @@ import { parsePullPolicy, resolveImage } from '../builder/resolve-image.js';
 import { createProgress } from './progress.js';
 import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
 import { checkRunSettings, runDefaultsOf, runSettingFlags, type RunSettingArgs } from './run-settings.js';
+import { parseDnsSettings } from '../builder/run/etc-files.js';
 import { manifestFormat } from './manifest-format.js';
 import { platformFromFlags, registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
 
 interface Args extends GlobalArgs, RegistryFlagArgs, RunSettingArgs {
   image?: string; name?: string; cidfile?: string; quiet?: boolean; pull?: string;
   'pull-always'?: boolean; 'pull-never'?: boolean; platform?: string; arch?: string; os?: string; variant?: string;
-  format?: string;
+  format?: string; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
 }
 
 /** buildah `from` flags for run resources trowel does not limit: refused by name, never ignored. */
 const NOT_YET = [
-  'cgroup-parent', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems', 'decryption-key', 'dns', 'dns-option',
-  'dns-search', 'http-proxy', 'memory', 'memory-swap', 'shm-size', 'userns', 'userns-gid-map', 'userns-gid-map-group',
+  'cgroup-parent', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems', 'decryption-key', 'http-proxy', 'memory', 'memory-swap', 'shm-size', 'userns', 'userns-gid-map', 'userns-gid-map-group',
   'userns-uid-map', 'userns-uid-map-user',
 ] as const;
 
@@ -39,7 +39,10 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('arch', { type: 'string', describe: 'architecture of the image to pull' })
       .option('os', { type: 'string', describe: 'OS of the image to pull' })
       .option('variant', { type: 'string', describe: 'architecture variant of the image to pull' })
-      .option('format', { alias: 'f', type: 'string', describe: 'manifest format the container is meant for: oci or docker' })));
+      .option('format', { alias: 'f', type: 'string', describe: 'manifest format the container is meant for: oci or docker' })
+      .option('dns', { type: 'string', array: true, default: [], describe: 'name server for later runs (none: leave the image\'s resolv.conf)' })
+      .option('dns-search', { type: 'string', array: true, default: [], describe: 'search domain for later runs (.: none)' })
+      .option('dns-option', { type: 'string', array: true, default: [], describe: 'resolv.conf option for later runs' })));
     for (const f of NOT_YET) b = b.option(f, { type: 'string', hidden: true });
     return b as never;
   },
@@ -49,6 +52,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     }
     // Run settings are checked now: a bad one fails here rather than at the first run.
     checkRunSettings(args);
+    parseDnsSettings({ servers: args.dns, search: args['dns-search'], options: args['dns-option'] });
     const format = args.format !== undefined ? manifestFormat(args.format) : undefined;
     // buildah's --pull takes its value only as --pull=VALUE: in `from --pull IMAGE` the image is
     // the positional and the policy is `newer`; yargs gives the image to --pull instead.
@@ -74,7 +78,12 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       image = record.id;
     }
     const c = await createWorkingContainer(store, {
-      image, runDefaults: runDefaultsOf(args),
+      image, runDefaults: {
+        ...runDefaultsOf(args),
+        ...(args.dns.length ? { dns: args.dns } : {}),
+        ...(args['dns-search'].length ? { dnsSearch: args['dns-search'] } : {}),
+        ...(args['dns-option'].length ? { dnsOptions: args['dns-option'] } : {}),
+      },
       ...(args.name ? { name: args.name } : {}),
       ...(format ? { format } : {}),
     });

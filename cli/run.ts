@@ -1,4 +1,6 @@
 import type { CommandModule } from 'yargs';
+import { parseDnsSettings, type DnsSettings } from '../builder/run/etc-files.js';
+import type { RunDefaults } from '../storage/records.js';
 import { recordHistory, runHistory, wantsHistory } from '../builder/history-entries.js';
 import type { GlobalArgs } from './global-options.js';
 import { openStore } from './context.js';
@@ -92,6 +94,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
         devices: args.device,
         ...(args.contextdir ? { contextDir: args.contextdir } : {}),
         noHosts: args['no-hosts'] ?? false,
+        ...dnsDefaults(c.runDefaults),
         noHostname: args['no-hostname'] ?? false,
         ...securityOpts(args['security-opt']),
       },
@@ -106,4 +109,10 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     }
   },
 };
+/** The `--dns*` settings `from` kept for the container's runs. */
+function dnsDefaults(d: RunDefaults | undefined): { dns?: DnsSettings } {
+  const dns = d ? parseDnsSettings({ servers: d.dns ?? [], search: d.dnsSearch ?? [], options: d.dnsOptions ?? [] }) : undefined;
+  return dns ? { dns } : {};
+}
+
 export default cmd;

@@ -65,6 +65,10 @@ export interface RunDefaults {
   uts?: string;
   isolation?: string;
   cgroupns?: string;
+  /** `from --dns`, `--dns-search`, `--dns-option`. */
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
 }
 
 export interface ContainerRecord {

@@ -282,6 +282,7 @@ async function runStep(svc: StepServices, step: RunInstruction, original: RunIns
       isolation: o.isolation,
       addHosts: o.addHosts,
       noHosts: o.noHosts,
+      ...(o.dns ? { dns: o.dns } : {}),
       devices: o.devices,
       noNewPrivileges: o.noNewPrivileges,
       seccomp: o.seccomp,

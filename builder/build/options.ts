@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import type { Compression, ManifestFormat } from '../../oci/media-types.js';
 import type { StorageDriverConfig } from '../run/storage-driver.js';
 import type { IdMaps } from '../run/id-shift.js';
+import type { DnsSettings } from '../run/etc-files.js';
 import type { DockerTransportOptions } from '../../registry/transports/docker.js';
 import type { Platform } from '../../oci/platform.js';
 
@@ -75,6 +76,8 @@ export interface BuildOptions {
   addHosts?: string[];
   /** `--device` for RUN steps. */
   devices?: string[];
+  /** `--dns`, `--dns-search`, `--dns-option` for RUN steps (`parseDnsSettings`). */
+  dns?: DnsSettings;
   /** `--no-hosts`: RUN steps get no generated /etc/hosts. */
   noHosts?: boolean;
   /** `--security-opt no-new-privileges`, `seccomp=unconfined` for RUN steps. */
@@ -124,7 +127,7 @@ export interface BuildOptions {
 }
 
 /** Options with every default filled in. */
-type Optional = 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform' | 'userns' | 'cacheTtl' | 'from' | 'osVersion';
+type Optional = 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform' | 'userns' | 'cacheTtl' | 'from' | 'osVersion' | 'dns';
 export type ResolvedBuildOptions = Required<Omit<BuildOptions, Optional>> & Pick<BuildOptions, Optional>;
 
 /** Fills the defaults (buildah's): no layers, oci format, uncompressed local layers, pull missing. */
@@ -163,6 +166,7 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     ulimits: o.ulimits ?? [],
     addHosts: o.addHosts ?? [],
     noHosts: o.noHosts ?? false,
+    ...(o.dns ? { dns: o.dns } : {}),
     devices: o.devices ?? [],
     noNewPrivileges: o.noNewPrivileges ?? false,
     seccomp: o.seccomp ?? true,

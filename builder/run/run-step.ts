@@ -20,7 +20,7 @@ import {
 } from '../../native/runner.js';
 import { capabilityNumbers, effectiveCapabilities } from './capabilities.js';
 import { resolveContainerUser } from './container-user.js';
-import { etcFileMounts } from './etc-files.js';
+import { etcFileMounts, type DnsSettings } from './etc-files.js';
 import { chownVolumeSources, completeOverlayVolumes, parseDevice, parseMount, parseVolume } from './mount-options.js';
 import { isVfsRoot, rootfsFor, withFuseFallback, type LayerStack, type StorageDriverConfig } from './storage-driver.js';
 import { parseUlimit } from './ulimits.js';
@@ -70,6 +70,8 @@ export interface RunOptions {
   isolation?: string;
   /** `--add-host name:ip`. */
   addHosts?: string[];
+  /** `--dns`, `--dns-search`, `--dns-option` (see `parseDnsSettings`). */
+  dns?: DnsSettings;
   /** `--contextdir`: relative `--mount` bind sources are taken from here. */
   contextDir?: string;
   /** `--device HOST[:CONTAINER][:PERMS]`. */
@@ -232,7 +234,7 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
     const skip = new Set(userMounts.map((m) => m.target));
     if (opts.noHosts) skip.add('/etc/hosts');
     if (opts.noHostname) skip.add('/etc/hostname');
-    const etc = etcFileMounts(scratchDir, { hostname, network, layers: layerDirs, addHosts: opts.addHosts ?? [] }, skip);
+    const etc = etcFileMounts(scratchDir, { hostname, network, layers: layerDirs, addHosts: opts.addHosts ?? [], ...(opts.dns ? { dns: opts.dns } : {}) }, skip);
     const spec: HelperRunSpec = {
       rootfs: target.mountedOnHost
         ? { kind: 'directory', path: target.layers.target }

@@ -286,6 +286,21 @@ test('--dns, --dns-search, --dns-option shape the resolv.conf RUN steps (and run
   assert.is(bad.stderr, 'Error: parse --dns "resolver.example": not an IP address\n');
 });
 
+test('trowel run passes the proxy variables as buildah run does, unless from --http-proxy=false; the image\'s ENV wins', () => {
+  const env = { HTTPS_PROXY: 'http://proxy.invalid:8080', no_proxy: 'internal.test' };
+  const show = ['sh', '-c', 'echo "$HTTPS_PROXY|$no_proxy"'];
+  const c = t.ok(['from', 'busybox']);
+  const off = t.ok(['from', '--http-proxy=false', 'busybox']);
+  try {
+    assert.is(t.ok(['run', c, '--', ...show], { env }), 'http://proxy.invalid:8080|internal.test');
+    assert.is(t.ok(['run', off, '--', ...show], { env }), '|');
+    t.ok(['config', '--env', 'no_proxy=from-image', c]);
+    assert.is(t.ok(['run', c, '--', ...show], { env }), 'http://proxy.invalid:8080|from-image');
+  } finally {
+    t.ok(['rm', c, off]);
+  }
+});
+
 test('context from stdin: a tar, or just a Containerfile', () => {
   const dir = context('stdin', { 'in.txt': 'from the tar\n', Containerfile: 'FROM busybox\nCOPY in.txt /in.txt\n' });
   const tarBytes = spawnSync('tar', ['-C', dir, '-cf', '-', '.'], { maxBuffer: 1 << 24 }).stdout;

@@ -14,12 +14,12 @@ import { platformFromFlags, registryAccessFromFlags, registryFlags, type Registr
 interface Args extends GlobalArgs, RegistryFlagArgs, RunSettingArgs {
   image?: string; name?: string; cidfile?: string; quiet?: boolean; pull?: string;
   'pull-always'?: boolean; 'pull-never'?: boolean; platform?: string; arch?: string; os?: string; variant?: string;
-  format?: string; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
+  format?: string; 'http-proxy'?: boolean; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
 }
 
 /** buildah `from` flags for run resources trowel does not limit: refused by name, never ignored. */
 const NOT_YET = [
-  'cgroup-parent', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems', 'decryption-key', 'http-proxy', 'memory', 'memory-swap', 'shm-size', 'userns', 'userns-gid-map', 'userns-gid-map-group',
+  'cgroup-parent', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems', 'decryption-key', 'memory', 'memory-swap', 'shm-size', 'userns', 'userns-gid-map', 'userns-gid-map-group',
   'userns-uid-map', 'userns-uid-map-user',
 ] as const;
 
@@ -40,6 +40,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('os', { type: 'string', describe: 'OS of the image to pull' })
       .option('variant', { type: 'string', describe: 'architecture variant of the image to pull' })
       .option('format', { alias: 'f', type: 'string', describe: 'manifest format the container is meant for: oci or docker' })
+      .option('http-proxy', { type: 'boolean', describe: 'pass the proxy variables of the environment to later runs (default true)' })
       .option('dns', { type: 'string', array: true, default: [], describe: 'name server for later runs (none: leave the image\'s resolv.conf)' })
       .option('dns-search', { type: 'string', array: true, default: [], describe: 'search domain for later runs (.: none)' })
       .option('dns-option', { type: 'string', array: true, default: [], describe: 'resolv.conf option for later runs' })));
@@ -80,6 +81,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     const c = await createWorkingContainer(store, {
       image, runDefaults: {
         ...runDefaultsOf(args),
+        ...(args['http-proxy'] === false ? { httpProxy: false } : {}),
         ...(args.dns.length ? { dns: args.dns } : {}),
         ...(args['dns-search'].length ? { dnsSearch: args['dns-search'] } : {}),
         ...(args['dns-option'].length ? { dnsOptions: args['dns-option'] } : {}),

@@ -95,6 +95,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
         ...(args.contextdir ? { contextDir: args.contextdir } : {}),
         noHosts: args['no-hosts'] ?? false,
         ...dnsDefaults(c.runDefaults),
+        httpProxy: c.runDefaults?.httpProxy ?? true,
         noHostname: args['no-hostname'] ?? false,
         ...securityOpts(args['security-opt']),
       },

@@ -52,20 +52,6 @@ export interface StepInputs {
   keyOnly?: boolean;
 }
 
-const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy'];
-
-/**
- * `--http-proxy` (buildah's default): the proxy variables of trowel's environment, in either
- * case, for a RUN whose own environment does not set them.
- */
-export function proxyEnv(host: NodeJS.ProcessEnv, own: readonly string[]): string[] {
-  const set = new Set(own.map((e) => e.slice(0, e.indexOf('='))));
-  return Object.entries(host)
-    .filter(([k, v]) => v !== undefined && PROXY_VARIABLES.includes(k.toLowerCase()) && !set.has(k))
-    .map(([k, v]) => `${k}=${v}`)
-    .sort();
-}
-
 /** A RUN whose command exited non-zero; `exitCode` is the command's status. */
 export class RunFailedError extends TrowelError {
   constructor(status: number, signal?: string | number) {
@@ -272,7 +258,8 @@ async function runStep(svc: StepServices, step: RunInstruction, original: RunIns
     const outcome = await runInWorkingContainer(target, {
       argv,
       // SSH_AUTH_SOCK and proxies are the command's alone: never in the config, the history or the cache key.
-      env: [...(o.httpProxy ? proxyEnv(process.env, vars.runEnv()) : []), ...vars.runEnv(), ...runMounts.env],
+      env: [...vars.runEnv(), ...runMounts.env],
+      httpProxy: o.httpProxy,
       network,
       volumes: o.volumes,
       mounts,

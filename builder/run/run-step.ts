@@ -70,6 +70,8 @@ export interface RunOptions {
   isolation?: string;
   /** `--add-host name:ip`. */
   addHosts?: string[];
+  /** `--http-proxy`: the command also gets trowel's proxy variables (the image's ENV and `env` win). */
+  httpProxy?: boolean;
   /** `--dns`, `--dns-search`, `--dns-option` (see `parseDnsSettings`). */
   dns?: DnsSettings;
   /** `--contextdir`: relative `--mount` bind sources are taken from here. */
@@ -152,7 +154,21 @@ export function sweepDeadRunDirs(runDir: string): void {
 }
 
 /** Config Env, then options (later wins); PATH defaulted; HOME from the user's entry. */
-export function buildEnv(config: ImageConfig, extra: string[] | undefined, home: string, tty: boolean): string[] {
+const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy'];
+
+/** The proxy variables of `host`, in either case (buildah's `--http-proxy`). */
+export function proxyVariables(host: NodeJS.ProcessEnv): string[] {
+  return Object.entries(host)
+    .filter(([k, v]) => v !== undefined && PROXY_VARIABLES.includes(k.toLowerCase()))
+    .map(([k, v]) => `${k}=${v}`)
+    .sort();
+}
+
+/**
+ * The command's environment: PATH, then `proxies` (trowel's own, unless --http-proxy=false),
+ * then the image's ENV, then `extra` (`--env`, a RUN's ARGs…): later ones win.
+ */
+export function buildEnv(config: ImageConfig, extra: string[] | undefined, home: string, tty: boolean, proxies: readonly string[] = []): string[] {
   const env = new Map<string, string>();
   const put = (e: string) => {
     const eq = e.indexOf('=');
@@ -165,6 +181,7 @@ export function buildEnv(config: ImageConfig, extra: string[] | undefined, home:
     env.set(e.slice(0, eq), e.slice(eq + 1));
   };
   put(DEFAULT_PATH);
+  for (const e of proxies) put(e);
   for (const e of config.config?.Env ?? []) put(e);
   for (const e of extra ?? []) put(e);
   if (!env.has('HOME')) env.set('HOME', home);
@@ -210,7 +227,7 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
   ];
   const rlimits = (opts.ulimits ?? []).map(parseUlimit);
   const caps = capabilityNumbers(effectiveCapabilities(opts.capAdd, opts.capDrop));
-  const env = buildEnv(target.config, opts.env, user.home, opts.tty ?? false);
+  const env = buildEnv(target.config, opts.env, user.home, opts.tty ?? false, opts.httpProxy ? proxyVariables(process.env) : []);
   // As buildah: the command learns its hostname from HOSTNAME unless the config or --env set it.
   if (!env.some((e) => e.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${hostname}`);
   mkdirSync(ctx.runDir, { recursive: true, mode: 0o700 });

@@ -301,6 +301,22 @@ test('trowel run passes the proxy variables as buildah run does, unless from --h
   }
 });
 
+test('--stdin: RUN steps read the build\'s standard input; without it they read nothing', () => {
+  const dir = context('stdin-run', { Containerfile: 'FROM busybox\nRUN cat > /got\n' });
+  const withStdin = t.run(['bud', '-q', '-t', 'stdin-run', '--stdin', dir], { input: 'typed in\n' });
+  assert.is(withStdin.code, 0, withStdin.stderr);
+  const without = t.run(['bud', '-q', '-t', 'no-stdin-run', dir], { input: 'typed in\n' });
+  assert.is(without.code, 0, without.stderr);
+  const c = t.ok(['from', 'stdin-run']);
+  const c2 = t.ok(['from', 'no-stdin-run']);
+  try {
+    assert.is(t.ok(['run', c, '--', 'cat', '/got']), 'typed in');
+    assert.is(t.ok(['run', c2, '--', 'wc', '-c', '/got']), '0 /got');
+  } finally {
+    t.ok(['rm', c, c2]);
+  }
+});
+
 test('context from stdin: a tar, or just a Containerfile', () => {
   const dir = context('stdin', { 'in.txt': 'from the tar\n', Containerfile: 'FROM busybox\nCOPY in.txt /in.txt\n' });
   const tarBytes = spawnSync('tar', ['-C', dir, '-cf', '-', '.'], { maxBuffer: 1 << 24 }).stdout;

@@ -32,7 +32,7 @@ interface Args extends GlobalArgs {
   'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string; retry?: number; 'retry-delay'?: string;
   'cache-from': string[]; 'cache-to': string[]; 'cache-ttl'?: string;
   from?: string; 'no-hosts'?: boolean; 'security-opt': string[]; 'http-proxy'?: boolean; 'os-version'?: string; 'os-feature': string[];
-  device: string[]; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
+  stdin?: boolean; device: string[]; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
   userns?: string; pid?: string; ipc?: string; uts?: string; platform?: string[]; 'add-host': string[]; output?: string; ssh: string[];
   'userns-uid-map': string[]; 'userns-gid-map': string[]; 'userns-uid-map-user'?: string; 'userns-gid-map-group'?: string;
   arch?: string; os?: string; variant?: string; 'all-platforms'?: boolean; manifest?: string;
@@ -46,7 +46,7 @@ const NOT_YET = [
   'build-context', 'cgroup-parent',
   'cgroupns', 'cpp-flag', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
   'decryption-key', 'hooks-dir',
-  'logsplit', 'memory', 'memory-swap', 'shm-size', 'sign-by', 'stdin',
+  'logsplit', 'memory', 'memory-swap', 'shm-size', 'sign-by',
 ] as const;
 
 /** `KEY=VALUE` (or bare `KEY`, which takes the value from trowel's environment, as buildah). */
@@ -226,6 +226,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('logfile', { type: 'string', describe: 'write build output to this file' })
       .option('disable-compression', { type: 'boolean', alias: 'D', describe: 'keep local layers uncompressed (default true)' })
       .option('from', { type: 'string', describe: 'image name used instead of the first FROM\'s' })
+      .option('stdin', { type: 'boolean', describe: 'RUN steps read this standard input' })
       .option('no-hosts', { type: 'boolean', describe: 'do not create /etc/hosts for RUN steps' })
       .option('security-opt', { ...list, describe: 'no-new-privileges or seccomp=unconfined for RUN steps' })
       .option('http-proxy', { type: 'boolean', describe: 'pass the proxy variables of this environment to RUN steps (default true)' })
@@ -339,6 +340,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       ulimits: args.ulimit,
       addHosts: args['add-host'],
       noHosts: args['no-hosts'] ?? false,
+      runStdin: !!args.stdin,
       ...dnsOption(args),
       ...securityOpts(args['security-opt']),
       httpProxy: args['http-proxy'] ?? true,

@@ -276,7 +276,7 @@ async function runStep(svc: StepServices, step: RunInstruction, original: RunIns
       pid: o.pid,
       ipc: o.ipc,
       uts: o.uts,
-      stdio: o.runOutput === 'ignore' ? 'ignore' : ['ignore', 'inherit', 'inherit'],
+      stdio: o.runOutput === 'ignore' ? [o.runStdin ? 'inherit' : 'ignore', 'ignore', 'ignore'] : [o.runStdin ? 'inherit' : 'ignore', 'inherit', 'inherit'],
       forwardSignals: true,
     }, ctx);
     if (outcome.exitCode !== 0 || outcome.signal !== undefined) throw new RunFailedError(outcome.exitCode, outcome.signal);

@@ -122,6 +122,8 @@ export interface BuildOptions {
   warn?: (message: string) => void;
   /** RUN output: inherit trowel's stdio (default) or discard it (`-q` keeps it, as buildah). */
   runOutput?: 'inherit' | 'ignore';
+  /** `--stdin`: RUN steps read trowel's standard input (otherwise they get none). */
+  runStdin?: boolean;
   /** Aborting stops the build after the current step, cleaning up as for a failure. */
   signal?: AbortSignal;
 }
@@ -188,6 +190,7 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     progress: o.progress ?? (() => {}),
     warn: o.warn ?? (() => {}),
     runOutput: o.runOutput ?? 'inherit',
+    runStdin: o.runStdin ?? false,
     ...(o.signal !== undefined ? { signal: o.signal } : {}),
   };
 }

@@ -227,6 +227,51 @@ test('ADD/COPY of git sources that cannot be used: one line naming the step and 
   assertNoTemporaries();
 });
 
+test('--build-context: a directory, a tarball URL and an image, named before stages; --layers keys a directory by its files', async () => {
+  const assets = writeTree(join(work, 'named-assets'), { 'file.txt': 'from the named directory\n' });
+  const dir = writeTree(join(work, 'named-ctx'), {
+    Containerfile: [
+      'FROM busybox AS assets',
+      'RUN echo from-the-stage > /file.txt',
+      'FROM base',
+      'COPY --from=assets file.txt /assets.txt',
+      'COPY --from=remote data.txt /remote.txt',
+      'COPY --from=base /bin/busybox /copied-busybox',
+      'RUN --mount=type=bind,from=assets,target=/m cat /m/file.txt > /mounted.txt',
+      '',
+    ].join('\n'),
+  });
+  const flags = ['--build-context', `assets=${assets}`, '--build-context', `remote=${http}/context.tar.gz`, '--build-context', 'base=container-image://localhost/busybox:latest'];
+  const r = await t.runAsync(['bud', '--layers', '-q', '-t', 'named', ...flags, dir]);
+  assert.is(r.code, 0, r.stderr);
+  assert.equal(filesOf('named', ['assets.txt', 'remote.txt', 'mounted.txt']), {
+    'assets.txt': 'from the named directory\n', 'remote.txt': 'from a tarball\n', 'mounted.txt': 'from the named directory\n',
+  });
+  assert.ok(filesOf('named', ['copied-busybox'])['copied-busybox']!.length > 100000, 'COPY --from an image context');
+  writeTree(assets, { 'file.txt': 'changed\n' });
+  const again = await t.runAsync(['bud', '--layers', '-t', 'named', ...flags, dir]);
+  assert.is(again.code, 0, again.stderr);
+  assert.equal(filesOf('named', ['assets.txt']), { 'assets.txt': 'changed\n' }, 'a changed directory is not a cache hit');
+  assertNoTemporaries();
+});
+
+test('--build-context mistakes: one line each, nothing left', async () => {
+  const dir = writeTree(join(work, 'named-bad'), { Containerfile: 'FROM assets\n' });
+  const cases: [string[], RegExp][] = [
+    [['--build-context', 'assets'], /^Error: parse --build-context "assets": want NAME=VALUE\n$/],
+    [['--build-context', `assets=${join(work, 'no-such-dir')}`], /^Error: parse --build-context "assets=.*no-such-dir": .*no-such-dir is not a directory\n$/],
+    [['--build-context', `assets=${work}`, '--build-context', `assets=${work}`], /assets is given twice/],
+    [['--build-context', `assets=${work}`], /^Error: error building at STEP "FROM assets" \(Containerfile:1\): the build context assets is a directory, not an image\n$/],
+    [['--build-context', `assets=${http}/nothing.tar`], /^Error: fetch build context http:\/\/127\.0\.0\.1:\d+\/nothing\.tar: the server answered 404\n$/],
+  ];
+  for (const [flags, message] of cases) {
+    const r = await t.runAsync(['bud', ...flags, dir]);
+    assert.is(r.code, 125, flags.join(' '));
+    assert.match(r.stderr, message);
+  }
+  assertNoTemporaries();
+});
+
 test('a password in a context URL is never printed', async () => {
   const r = await t.runAsync(['bud', `http://user:s3cret-pass@127.0.0.1:1/context.tar`]);
   assert.is(r.code, 125);

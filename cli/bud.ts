@@ -16,6 +16,7 @@ import { hostNamespacesOf } from '../builder/run/namespace-options.js';
 import { parseDevice } from '../builder/run/mount-options.js';
 import { parseDnsSettings, type DnsSettings } from '../builder/run/etc-files.js';
 import { parseCacheRepository } from '../builder/build/remote-cache.js';
+import { prepareNamedContexts, type NamedContexts } from '../builder/build/named-contexts.js';
 import { parseGoDuration } from '../parser/duration.js';
 import { registryAccessFromFlags, registryFlags } from './registry-flags.js';
 import { securityOpts } from './run-settings.js';
@@ -32,7 +33,7 @@ interface Args extends GlobalArgs {
   'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string; retry?: number; 'retry-delay'?: string;
   'cache-from': string[]; 'cache-to': string[]; 'cache-ttl'?: string;
   from?: string; 'no-hosts'?: boolean; 'security-opt': string[]; 'http-proxy'?: boolean; 'os-version'?: string; 'os-feature': string[];
-  stdin?: boolean; device: string[]; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
+  stdin?: boolean; 'build-context': string[]; device: string[]; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
   userns?: string; pid?: string; ipc?: string; uts?: string; platform?: string[]; 'add-host': string[]; output?: string; ssh: string[];
   'userns-uid-map': string[]; 'userns-gid-map': string[]; 'userns-uid-map-user'?: string; 'userns-gid-map-group'?: string;
   arch?: string; os?: string; variant?: string; 'all-platforms'?: boolean; manifest?: string;
@@ -43,7 +44,7 @@ const list = { type: 'string', array: true, default: [] as string[] } as const;
 
 /** buildah bud flags trowel knows but does not do yet: accepted by name, refused when used. */
 const NOT_YET = [
-  'build-context', 'cgroup-parent',
+  'cgroup-parent',
   'cgroupns', 'cpp-flag', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
   'decryption-key', 'hooks-dir',
   'logsplit', 'memory', 'memory-swap', 'shm-size', 'sign-by',
@@ -226,6 +227,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('logfile', { type: 'string', describe: 'write build output to this file' })
       .option('disable-compression', { type: 'boolean', alias: 'D', describe: 'keep local layers uncompressed (default true)' })
       .option('from', { type: 'string', describe: 'image name used instead of the first FROM\'s' })
+      .option('build-context', { ...list, describe: 'NAME=DIR, NAME=URL (a tarball) or NAME=container-image://REF: a context FROM, COPY --from and RUN --mount from= may name' })
       .option('stdin', { type: 'boolean', describe: 'RUN steps read this standard input' })
       .option('no-hosts', { type: 'boolean', describe: 'do not create /etc/hosts for RUN steps' })
       .option('security-opt', { ...list, describe: 'no-new-privileges or seccomp=unconfined for RUN steps' })
@@ -363,11 +365,16 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       signal: controller.signal,
     };
     let fetched: TemporaryContext | undefined;
+    let named: NamedContexts | undefined;
     let secrets: ReturnType<typeof secretFiles> | undefined;
     try {
       // Flags are checked above, before anything is downloaded or read from stdin.
       fetched = await temporaryContext(context, store.tmpDir, controller.signal);
       if (fetched) options.contextDir = fetched.contextDir;
+      if (args['build-context'].length > 0) {
+        named = await prepareNamedContexts(args['build-context'], store.tmpDir, controller.signal);
+        options.namedContexts = named.contexts;
+      }
       options.containerfiles = await containerfileInputs(args.file, controller.signal);
       secrets = secretFiles(secretSources, store.tmpDir);
       options.secrets = secrets.files;
@@ -381,6 +388,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       process.off('SIGTERM', onSignal);
       log?.end();
       fetched?.remove();
+      named?.remove();
       secrets?.remove();
     }
   },

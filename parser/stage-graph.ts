@@ -80,6 +80,11 @@ export interface StageGraphOptions {
    * default true). When false, every stage up to the target is built; later ones never are.
    */
   skipUnusedStages?: boolean;
+  /**
+   * `--build-context` names: FROM, COPY --from and RUN --mount from= take them before stage
+   * names, as references (kind `image`) the builder resolves to the context given.
+   */
+  namedContexts?: ReadonlySet<string>;
 }
 
 /**
@@ -123,6 +128,7 @@ export function buildStageGraph(parsed: ParsedContainerfile, options: StageGraph
   const stageList = names.length > 0 ? `named stages: ${names.join(', ')}` : 'the file names no stages';
   const resolveFromRef = (stage: Stage, value: string, range: SourceRange, via: 'copy' | 'mount'): StageEdge['on'] => {
     const flag = via === 'copy' ? 'COPY --from' : 'RUN --mount from';
+    if (options.namedContexts?.has(value)) return { kind: 'image', reference: value };
     if (/^\d+$/.test(value)) {
       const index = Number(value);
       if (index >= parsed.stages.length) fail(range, `${flag}=${value}: invalid stage index ${index} (the file has ${parsed.stages.length} stages)`);
@@ -153,7 +159,10 @@ export function buildStageGraph(parsed: ParsedContainerfile, options: StageGraph
     let base: StageBase;
     const earlier = byName.get(image.toLowerCase());
     if (image === 'scratch') base = { kind: 'scratch' };
-    else if (earlier && earlier.index < stage.index) {
+    else if (options.namedContexts?.has(image)) {
+      base = { kind: 'image', reference: image };
+      edges.push({ on: { kind: 'image', reference: image }, via: 'from', range: stage.from.range });
+    } else if (earlier && earlier.index < stage.index) {
       base = { kind: 'stage', index: earlier.index };
       edges.push({ on: { kind: 'stage', index: earlier.index }, via: 'from', range: stage.from.range });
     } else {

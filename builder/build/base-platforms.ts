@@ -13,6 +13,7 @@ import type { ImageConfig } from '../../oci/image-config.js';
 import type { ImageIndex, ImageManifest } from '../../oci/manifest.js';
 import { isIndexMediaType } from '../../oci/media-types.js';
 import { formatPlatform, type Platform } from '../../oci/platform.js';
+import type { NamedContext } from './named-contexts.js';
 import type { DockerTransportOptions } from '../../registry/transports/docker.js';
 import type { StageGraph } from '../../parser/index.js';
 import { BaseImageError } from './base-image.js';
@@ -79,12 +80,14 @@ async function registryPlatforms(reference: string, access: DockerTransportOptio
  *   buildah: nothing to take platforms from) or the bases share none; BaseImageError when a base
  *   cannot be looked at.
  */
-export async function basePlatforms(store: Store, graph: StageGraph, access: DockerTransportOptions = {}): Promise<Platform[]> {
+export async function basePlatforms(store: Store, graph: StageGraph, access: DockerTransportOptions = {}, named: Record<string, NamedContext> = {}): Promise<Platform[]> {
   // A stage with its own FROM --platform (say $BUILDPLATFORM) is that platform whatever the
-  // target, so its base does not limit the targets.
+  // target, so its base does not limit the targets. A named context stands for its image.
   const references = [...new Set(graph.order.flatMap((i) => {
     const { base, platform } = graph.stages[i]!;
-    return base.kind === 'image' && platform === undefined ? [base.reference] : [];
+    if (base.kind !== 'image' || platform !== undefined) return [];
+    const context = Object.hasOwn(named, base.reference) ? named[base.reference] : undefined;
+    return context?.kind === 'dir' ? [] : [context?.reference ?? base.reference];
   }))];
   if (references.length === 0) throw new InvalidArgumentError('build image: --all-platforms needs a base image other than scratch to take the platforms from');
   let shared: Platform[] | undefined;

@@ -67,8 +67,10 @@ async function allBasePlatforms(store: Store, input: PlatformsBuildOptions): Pro
   const o = resolveBuildOptions(input);
   const inputs = await loadBuildInputs({ contextDir: o.contextDir, containerfiles: o.containerfiles, ...(o.ignoreFile !== undefined ? { ignoreFile: o.ignoreFile } : {}) });
   const parsed = parseBuildContainerfile(inputs, o.from);
-  const graph = buildStageGraph(parsed, { ...(o.target !== undefined ? { target: o.target } : {}), buildArgs: o.buildArgs, platforms: { build: hostPlatform() } });
-  return basePlatforms(store, graph, o.registryAccess);
+  const graph = buildStageGraph(parsed, {
+    ...(o.target !== undefined ? { target: o.target } : {}), buildArgs: o.buildArgs, platforms: { build: hostPlatform() }, namedContexts: new Set(Object.keys(o.namedContexts)),
+  });
+  return basePlatforms(store, graph, o.registryAccess, o.namedContexts);
 }
 
 /**

@@ -18,9 +18,9 @@ import { resolveBaseImage } from './base-image.js';
 import { loadBuildInputs, parseBuildContainerfile } from './build-context.js';
 import { RemoteCache } from './remote-cache.js';
 import { CacheIndex } from './cache-index.js';
-import { BuildCancelledError, BuildStepError } from './errors.js';
+import { BuildCancelledError, BuildInputError, BuildStepError } from './errors.js';
 import { assertCanRun, EmulatorMissingError } from './emulation.js';
-import { resolveBuildOptions, type BuildOptions, type ResolvedBuildOptions } from './options.js';
+import { namedContextOf, resolveBuildOptions, type BuildOptions, type ResolvedBuildOptions } from './options.js';
 import { runScheduled } from './scheduler.js';
 import { ContentMemo } from './source-digest.js';
 import { SshForwarding } from './ssh-forwarding.js';
@@ -48,6 +48,7 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
   const graph = buildStageGraph(parsed, {
     ...(o.target !== undefined ? { target: o.target } : {}),
     skipUnusedStages: o.skipUnusedStages,
+    namedContexts: new Set(Object.keys(o.namedContexts)),
     buildArgs: o.buildArgs,
     platforms: { build: hostPlatform(), ...(o.platform ? { target: o.platform } : {}) },
   });
@@ -91,16 +92,21 @@ export async function build(store: Store, input: BuildOptions): Promise<BuildRes
       return id;
     },
     imageIdOf: async (from) => {
-      const stage = stageIndexOf(from);
+      const named = namedContextOf(o, from);
+      if (named?.kind === 'dir') throw new BuildInputError(`build image: the build context ${from} is a directory, not an image`);
+      if (named) from = named.reference;
+      const stage = named ? undefined : stageIndexOf(from);
       return stage !== undefined
         ? session.stageImage(stage)
         : (await resolveBaseImage(store, from, { policy: o.pull, log: o.progress, access: o.registryAccess, ...(o.platform ? { platform: formatPlatform(o.platform) } : {}) })).id;
     },
     rootOf: (from) => {
+      const named = namedContextOf(o, from);
+      if (named?.kind === 'dir') return Promise.resolve(named.path);
       let p = roots.get(from);
       if (!p) {
         p = (async () => {
-          const stage = stageIndexOf(from);
+          const stage = named ? undefined : stageIndexOf(from);
           const kept = stage !== undefined ? stageContainers.get(stage) : undefined;
           let c;
           if (kept !== undefined) {

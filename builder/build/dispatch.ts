@@ -26,6 +26,7 @@ import { contentToken, hashParts } from './history.js';
 import { downloadSources, isUrlSource, type Downloads } from './remote-source.js';
 import { checkOutGitSources, isGitSource, type GitCheckouts } from './git-source.js';
 import type { BuildSession } from './stage.js';
+import { namedContextOf } from './options.js';
 
 /** What a step needs from the stage executing it. */
 export interface StepServices {
@@ -115,7 +116,8 @@ export async function stepInputs(svc: StepServices, step: Instruction, opts: { k
   if (step.kind !== 'copy' && step.kind !== 'add') return { digests: [] };
   checkSupported(step);
   const { session } = svc;
-  if (opts.keyOnly && step.kind === 'copy' && step.from !== undefined && step.inline.length === 0) {
+  // A directory build context has no image id: its files are digested like the context's.
+  if (opts.keyOnly && step.kind === 'copy' && step.from !== undefined && step.inline.length === 0 && namedContextOf(session.options, step.from)?.kind !== 'dir') {
     return { digests: [`from:${await session.imageIdOf(step.from)}`], keyOnly: true };
   }
   const parts: string[] = [];

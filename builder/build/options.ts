@@ -7,6 +7,7 @@ import type { Compression, ManifestFormat } from '../../oci/media-types.js';
 import type { StorageDriverConfig } from '../run/storage-driver.js';
 import type { IdMaps } from '../run/id-shift.js';
 import type { DnsSettings } from '../run/etc-files.js';
+import type { NamedContext } from './named-contexts.js';
 import type { DockerTransportOptions } from '../../registry/transports/docker.js';
 import type { Platform } from '../../oci/platform.js';
 
@@ -85,6 +86,8 @@ export interface BuildOptions {
   seccomp?: boolean;
   /** `--http-proxy` (default true): RUN steps see the proxy variables of trowel's environment (never recorded). */
   httpProxy?: boolean;
+  /** `--build-context NAME=…`, prepared (`prepareNamedContexts`): names taken before stages and images. */
+  namedContexts?: Record<string, NamedContext>;
   /** `--from`: the image the first FROM names instead of its own. */
   from?: string;
   /** `--os-version`, `--os-feature` for the final image (`NAME-` removes a feature). */
@@ -168,6 +171,7 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     ulimits: o.ulimits ?? [],
     addHosts: o.addHosts ?? [],
     noHosts: o.noHosts ?? false,
+    namedContexts: o.namedContexts ?? {},
     ...(o.dns ? { dns: o.dns } : {}),
     devices: o.devices ?? [],
     noNewPrivileges: o.noNewPrivileges ?? false,
@@ -193,4 +197,9 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     runStdin: o.runStdin ?? false,
     ...(o.signal !== undefined ? { signal: o.signal } : {}),
   };
+}
+
+/** What a FROM, COPY --from or mount from= value stands for: a named context, else itself. */
+export function namedContextOf(o: Pick<ResolvedBuildOptions, 'namedContexts'>, from: string): NamedContext | undefined {
+  return Object.hasOwn(o.namedContexts, from) ? o.namedContexts[from] : undefined;
 }

@@ -25,10 +25,10 @@ import type { RemoteCache } from './remote-cache.js';
 import { DEFAULT_SHELL, type ConfigState } from './config-step.js';
 import { dispatchStep, stepInputs, type StepServices } from './dispatch.js';
 import { planCopyStepLayer } from './copy-layer-step.js';
-import { BuildCancelledError, BuildStepError } from './errors.js';
+import { BuildCancelledError, BuildInputError, BuildStepError } from './errors.js';
 import { createdBy } from './history.js';
 import { assertCanRun, emulatorWarning } from './emulation.js';
-import type { ResolvedBuildOptions } from './options.js';
+import { namedContextOf, type ResolvedBuildOptions } from './options.js';
 import { StageProgress } from './progress.js';
 import type { ContentMemo } from './source-digest.js';
 import type { SshForwarding } from './ssh-forwarding.js';
@@ -102,7 +102,9 @@ async function resolveBase(session: BuildSession, index: number, progress: Stage
       return { imageId, name: imageId.slice(0, 12) };
     }
     case 'image': {
-      const img = await resolveBaseImage(session.store, g.base.reference, {
+      const named = namedContextOf(session.options, g.base.reference);
+      if (named?.kind === 'dir') throw new BuildInputError(`the build context ${g.base.reference} is a directory, not an image`);
+      const img = await resolveBaseImage(session.store, named?.reference ?? g.base.reference, {
         policy: session.options.pull,
         access: session.options.registryAccess,
         ...(platform !== undefined ? { platform: formatPlatform(platform) } : {}),

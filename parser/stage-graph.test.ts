@@ -101,6 +101,15 @@ test('a declared ARG with no value in FROM is an error unless a build arg gives 
   assert.equal(graph('ARG T\nFROM busybox:$T\n', { buildArgs: { T: 'x' } }).externalImages, ['busybox:x']);
 });
 
+test('--build-context names come before stage names in FROM, COPY --from and mount from=', () => {
+  const g = graph('FROM busybox AS assets\nFROM assets AS app\nCOPY --from=assets /a /a\nRUN --mount=type=bind,from=tools,target=/t true\n', { namedContexts: new Set(['assets', 'tools']) });
+  const app = g.stages[1]!;
+  assert.equal(app.base, { kind: 'image', reference: 'assets' });
+  assert.equal(app.edges.map((e) => e.on), [{ kind: 'image', reference: 'assets' }, { kind: 'image', reference: 'assets' }, { kind: 'image', reference: 'tools' }]);
+  assert.equal(app.dependsOn, [], 'the stage named assets is not what app uses');
+  assert.throws(() => graph('FROM scratch\nCOPY --from=tools /t /t\n'), /no stage named "tools"/, 'without the context the name is unknown');
+});
+
 test('cycles are errors naming the stage', () => {
   const e = errorOf(() => graph('FROM busybox AS a\nCOPY --from=c /x /x\nFROM busybox AS b\nCOPY --from=a /x /x\nFROM busybox AS c\nCOPY --from=b /x /x\n'));
   assert.match(e.detail, /^circular dependency detected on stage: /);

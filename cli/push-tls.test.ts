@@ -51,6 +51,12 @@ test('the system CA bundle is trusted, as buildah trusts it (SSL_CERT_FILE names
   assert.is((await layersAt('system/img')).length, 1);
 });
 
+test('SSL_CERT_DIR adds a directory of CA certificates, as for Go', async () => {
+  const r = await t.runAsync(['push', '-q', 'localhost/tlsimg', `docker://${reg.host}/certsdir/img:1`], { env: { NODE_EXTRA_CA_CERTS: '', SSL_CERT_DIR: reg.certs!.certDir } });
+  assert.is(r.code, 0, r.stderr);
+  assert.is((await layersAt('certsdir/img')).length, 1);
+});
+
 test('an unreadable NODE_EXTRA_CA_CERTS file is skipped with a warning, and verification still applies', async () => {
   const missing = join(reg.dir, 'no-such-ca.pem');
   const r = await t.runAsync(['push', '-q', 'localhost/tlsimg', `docker://${reg.host}/missing/img:1`], { env: { NODE_EXTRA_CA_CERTS: missing } });

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,24 @@ test('without a system bundle and nothing to add, Node keeps its default store',
 test('the system bundle replaces Node\'s bundled roots, as Go (and buildah) read it', () => {
   assert.equal(trustedCertificates({ systemBundles: [join(work, 'absent.pem'), systemFile] }, {}, noWarnings)?.map(String), [String(readFileSync(systemFile))]);
   assert.equal(trustedCertificates({ ...noSystem }, { SSL_CERT_FILE: systemFile }, noWarnings)?.map(String), [String(readFileSync(systemFile))]);
+});
+
+test('SSL_CERT_DIR: the PEM certificates of each directory\'s files join the roots; other files are skipped', () => {
+  const a = join(work, 'certs-a');
+  const b = join(work, 'certs-b');
+  mkdirSync(a);
+  mkdirSync(b);
+  writeFileSync(join(a, '1.pem'), 'junk before\n-----BEGIN CERTIFICATE-----\none\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\ntwo\n-----END CERTIFICATE-----\n');
+  writeFileSync(join(a, 'README'), 'not a certificate');
+  writeFileSync(join(b, 'x.crt'), '-----BEGIN CERTIFICATE-----\nthree\n-----END CERTIFICATE-----\n');
+  mkdirSync(join(b, 'subdir'));
+  const got = trustedCertificates({ ...noSystem }, { SSL_CERT_DIR: `${a}:${join(work, 'absent')}:${b}` }, noWarnings)!.map(String);
+  assert.equal(got.slice(rootCertificates.length), [
+    '-----BEGIN CERTIFICATE-----\none\n-----END CERTIFICATE-----',
+    '-----BEGIN CERTIFICATE-----\ntwo\n-----END CERTIFICATE-----',
+    '-----BEGIN CERTIFICATE-----\nthree\n-----END CERTIFICATE-----',
+  ]);
+  assert.is(got.length, rootCertificates.length + 3, 'Node\'s roots stay when there is no system bundle');
 });
 
 test('an insecure connection trusts nothing and loads no root store, whatever else is set', () => {

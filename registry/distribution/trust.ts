@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { EXTRA_CA_CERTS_ENV } from '../config/host-environment.js';
 
@@ -46,8 +47,35 @@ export function trustedCertificates(opts: { ca?: Array<string | Buffer>; insecur
   const system = systemFile ? bytesOf(readOnce(systemFile)) : undefined;
   // NODE_EXTRA_CA_CERTS often names the system bundle itself: once is enough.
   const extra = env[EXTRA_CA_CERTS_ENV] === systemFile && system ? undefined : extraCertificates(env, warn);
-  if (!system && !extra && !opts.ca) return undefined;
-  return [...(system ? [system] : rootCertificates), ...(extra ? [extra] : []), ...(opts.ca ?? [])];
+  const dirs = certDirCertificates(env);
+  if (!system && !extra && !opts.ca && dirs.length === 0) return undefined;
+  return [...(system ? [system] : rootCertificates), ...dirs, ...(extra ? [extra] : []), ...(opts.ca ?? [])];
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/**
+ * The certificates in the directories `SSL_CERT_DIR` lists (colon-separated), added to the
+ * roots as Go adds them: every file's PEM certificates, other files and unreadable ones
+ * skipped. Go also reads /etc/ssl/certs when the variable is unset; its certificates are the
+ * ones the system bundle holds, so that directory is not read again here.
+ */
+function certDirCertificates(env: NodeJS.ProcessEnv): string[] {
+  const dirs = (env.SSL_CERT_DIR ?? '').split(':').filter(Boolean);
+  const out: string[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const bytes = bytesOf(readOnce(join(dir, name)));
+      if (bytes) out.push(...(bytes.toString('latin1').match(PEM_CERTIFICATE) ?? []));
+    }
+  }
+  return out;
 }
 
 /**

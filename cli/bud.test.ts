@@ -317,6 +317,24 @@ test('--stdin: RUN steps read the build\'s standard input; without it they read 
   }
 });
 
+test('--shm-size sizes /dev/shm for RUN steps, and for runs of a `from --shm-size` container', () => {
+  const dir = context('shm', { Containerfile: 'FROM busybox\nRUN df -k /dev/shm | tail -n 1 | awk \'{print $2}\' > /shm\n' });
+  const r = t.run(['bud', '-q', '-t', 'shm', '--shm-size', '16m', dir]);
+  assert.is(r.code, 0, r.stderr);
+  const c = t.ok(['from', '--shm-size', '8m', 'shm']);
+  const plain = t.ok(['from', 'shm']);
+  try {
+    assert.is(t.ok(['run', c, '--', 'cat', '/shm']), '16384');
+    assert.is(t.ok(['run', c, '--', 'sh', '-c', "df -k /dev/shm | tail -n 1 | awk '{print $2}'"]), '8192');
+    assert.is(t.ok(['run', plain, '--', 'sh', '-c', "df -k /dev/shm | tail -n 1 | awk '{print $2}'"]), '65536', 'the default stays 64m');
+  } finally {
+    t.ok(['rm', c, plain]);
+  }
+  const bad = t.run(['bud', '--shm-size', 'lots', dir]);
+  assert.is(bad.code, 125);
+  assert.is(bad.stderr, 'Error: parse --shm-size "lots": want a size such as 64m or 1g\n');
+});
+
 test('context from stdin: a tar, or just a Containerfile', () => {
   const dir = context('stdin', { 'in.txt': 'from the tar\n', Containerfile: 'FROM busybox\nCOPY in.txt /in.txt\n' });
   const tarBytes = spawnSync('tar', ['-C', dir, '-cf', '-', '.'], { maxBuffer: 1 << 24 }).stdout;

@@ -8,18 +8,19 @@ import { createProgress } from './progress.js';
 import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
 import { checkRunSettings, runDefaultsOf, runSettingFlags, type RunSettingArgs } from './run-settings.js';
 import { parseDnsSettings } from '../builder/run/etc-files.js';
+import { parseShmSize } from '../builder/run/mount-options.js';
 import { manifestFormat } from './manifest-format.js';
 import { platformFromFlags, registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
 
 interface Args extends GlobalArgs, RegistryFlagArgs, RunSettingArgs {
   image?: string; name?: string; cidfile?: string; quiet?: boolean; pull?: string;
   'pull-always'?: boolean; 'pull-never'?: boolean; platform?: string; arch?: string; os?: string; variant?: string;
-  format?: string; 'http-proxy'?: boolean; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
+  format?: string; 'http-proxy'?: boolean; 'shm-size'?: string; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
 }
 
 /** buildah `from` flags for run resources trowel does not limit: refused by name, never ignored. */
 const NOT_YET = [
-  'cgroup-parent', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems', 'decryption-key', 'memory', 'memory-swap', 'shm-size', 'userns', 'userns-gid-map', 'userns-gid-map-group',
+  'cgroup-parent', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems', 'decryption-key', 'memory', 'memory-swap', 'userns', 'userns-gid-map', 'userns-gid-map-group',
   'userns-uid-map', 'userns-uid-map-user',
 ] as const;
 
@@ -40,6 +41,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('os', { type: 'string', describe: 'OS of the image to pull' })
       .option('variant', { type: 'string', describe: 'architecture variant of the image to pull' })
       .option('format', { alias: 'f', type: 'string', describe: 'manifest format the container is meant for: oci or docker' })
+      .option('shm-size', { type: 'string', describe: 'size of /dev/shm for later runs (default 64m)' })
       .option('http-proxy', { type: 'boolean', describe: 'pass the proxy variables of the environment to later runs (default true)' })
       .option('dns', { type: 'string', array: true, default: [], describe: 'name server for later runs (none: leave the image\'s resolv.conf)' })
       .option('dns-search', { type: 'string', array: true, default: [], describe: 'search domain for later runs (.: none)' })
@@ -54,6 +56,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     // Run settings are checked now: a bad one fails here rather than at the first run.
     checkRunSettings(args);
     parseDnsSettings({ servers: args.dns, search: args['dns-search'], options: args['dns-option'] });
+    if (args['shm-size'] !== undefined) parseShmSize(args['shm-size']);
     const format = args.format !== undefined ? manifestFormat(args.format) : undefined;
     // buildah's --pull takes its value only as --pull=VALUE: in `from --pull IMAGE` the image is
     // the positional and the policy is `newer`; yargs gives the image to --pull instead.
@@ -82,6 +85,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       image, runDefaults: {
         ...runDefaultsOf(args),
         ...(args['http-proxy'] === false ? { httpProxy: false } : {}),
+        ...(args['shm-size'] !== undefined ? { shmSize: args['shm-size'] } : {}),
         ...(args.dns.length ? { dns: args.dns } : {}),
         ...(args['dns-search'].length ? { dnsSearch: args['dns-search'] } : {}),
         ...(args['dns-option'].length ? { dnsOptions: args['dns-option'] } : {}),

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { parseDnsSettings, type DnsSettings } from '../builder/run/etc-files.js';
+import { parseShmSize } from '../builder/run/mount-options.js';
 import type { RunDefaults } from '../storage/records.js';
 import { recordHistory, runHistory, wantsHistory } from '../builder/history-entries.js';
 import type { GlobalArgs } from './global-options.js';
@@ -96,6 +97,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
         noHosts: args['no-hosts'] ?? false,
         ...dnsDefaults(c.runDefaults),
         httpProxy: c.runDefaults?.httpProxy ?? true,
+        ...(c.runDefaults?.shmSize !== undefined ? { shmSize: parseShmSize(c.runDefaults.shmSize) } : {}),
         noHostname: args['no-hostname'] ?? false,
         ...securityOpts(args['security-opt']),
       },

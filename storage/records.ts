@@ -65,6 +65,8 @@ export interface RunDefaults {
   uts?: string;
   isolation?: string;
   cgroupns?: string;
+  /** `from --shm-size`, as given. */
+  shmSize?: string;
   /** `from --http-proxy=false`: runs do not get trowel's proxy variables. */
   httpProxy?: boolean;
   /** `from --dns`, `--dns-search`, `--dns-option`. */

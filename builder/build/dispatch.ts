@@ -271,6 +271,7 @@ async function runStep(svc: StepServices, step: RunInstruction, original: RunIns
       isolation: o.isolation,
       addHosts: o.addHosts,
       noHosts: o.noHosts,
+      ...(o.shmSize !== undefined ? { shmSize: o.shmSize } : {}),
       ...(o.dns ? { dns: o.dns } : {}),
       devices: o.devices,
       noNewPrivileges: o.noNewPrivileges,

@@ -75,6 +75,8 @@ export interface BuildOptions {
   ulimits?: string[];
   /** `--add-host name:ip` for RUN steps. */
   addHosts?: string[];
+  /** `--shm-size` for RUN steps, in bytes. */
+  shmSize?: number;
   /** `--device` for RUN steps. */
   devices?: string[];
   /** `--dns`, `--dns-search`, `--dns-option` for RUN steps (`parseDnsSettings`). */
@@ -132,7 +134,7 @@ export interface BuildOptions {
 }
 
 /** Options with every default filled in. */
-type Optional = 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform' | 'userns' | 'cacheTtl' | 'from' | 'osVersion' | 'dns';
+type Optional = 'target' | 'timestamp' | 'ignoreFile' | 'signal' | 'platform' | 'userns' | 'cacheTtl' | 'from' | 'osVersion' | 'dns' | 'shmSize';
 export type ResolvedBuildOptions = Required<Omit<BuildOptions, Optional>> & Pick<BuildOptions, Optional>;
 
 /** Fills the defaults (buildah's): no layers, oci format, uncompressed local layers, pull missing. */
@@ -171,6 +173,7 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     ulimits: o.ulimits ?? [],
     addHosts: o.addHosts ?? [],
     noHosts: o.noHosts ?? false,
+    ...(o.shmSize !== undefined ? { shmSize: o.shmSize } : {}),
     namedContexts: o.namedContexts ?? {},
     ...(o.dns ? { dns: o.dns } : {}),
     devices: o.devices ?? [],

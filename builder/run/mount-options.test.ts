@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { lstatSync, statSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chownVolumeSources, completeOverlayVolumes, parseDevice, parseMount, parseVolume } from './mount-options.js';
+import { chownVolumeSources, completeOverlayVolumes, parseDevice, parseMount, parseShmSize, parseVolume, shmMount } from './mount-options.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trowel-mountopts-'));
 const file = join(dir, 'f');
@@ -42,6 +42,12 @@ test('U volumes are given to the command\'s user, through the id map when there 
   assert.equal([statSync(join(tree, 'sub/f')).uid, statSync(join(tree, 'sub/f')).gid], [200005, 300006]);
   assert.throws(() => chownVolumeSources([m], { uid: 70000, gid: 0 }, maps), /chown volume to uid 70000: not in the user namespace's id map/);
   assert.equal(parseVolume(`${tree}:/data:O,U`).chownSource, tree, 'an overlay volume may be chowned too');
+});
+
+test('--shm-size values as buildah takes them', () => {
+  assert.equal(['64m', '1g', '512k', '1048576', '100b', '1.5m'].map(parseShmSize), [64 << 20, 1 << 30, 512 << 10, 1048576, 100, 1572864]);
+  for (const bad of ['', '0', '-1m', '12x', 'm']) assert.throws(() => parseShmSize(bad), /parse --shm-size/, bad);
+  assert.equal(shmMount(1 << 20), { type: 'tmpfs', source: 'shm', target: '/dev/shm', data: 'mode=1777,size=1048576', nosuid: true, nodev: true, noexec: true });
 });
 
 test('an overlay volume gets its upper and work directories in the run\'s scratch directory', () => {

@@ -263,3 +263,19 @@ export function parseDevice(spec: string): ContainerMount {
   if (!st.isCharacterDevice() && !st.isBlockDevice()) throw bad('--device', spec, `${host} is not a device`);
   return { type: 'bind', source: host, target: checkTarget('--device', spec, target), file: true };
 }
+
+/**
+ * `--shm-size`: a size as buildah takes it (`64m`, `1g`, `512k`, `1048576`, `b` for bytes),
+ * in bytes. @throws InvalidArgumentError
+ */
+export function parseShmSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmg])?b?$/i.exec(text.trim());
+  const bytes = m ? Math.floor(Number(m[1]) * 1024 ** 'bkmg'.indexOf((m[2] ?? 'b').toLowerCase())) : NaN;
+  if (!Number.isFinite(bytes) || bytes <= 0) throw new InvalidArgumentError(`parse --shm-size ${JSON.stringify(text)}: want a size such as 64m or 1g`);
+  return bytes;
+}
+
+/** The /dev/shm of a given size, mounted over the default one (64 MiB). */
+export function shmMount(bytes: number): ContainerMount {
+  return { type: 'tmpfs', source: 'shm', target: '/dev/shm', data: `mode=1777,size=${bytes}`, nosuid: true, nodev: true, noexec: true };
+}

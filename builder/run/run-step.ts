@@ -21,7 +21,7 @@ import {
 import { capabilityNumbers, effectiveCapabilities } from './capabilities.js';
 import { resolveContainerUser } from './container-user.js';
 import { etcFileMounts, type DnsSettings } from './etc-files.js';
-import { chownVolumeSources, completeOverlayVolumes, parseDevice, parseMount, parseVolume } from './mount-options.js';
+import { chownVolumeSources, completeOverlayVolumes, parseDevice, parseMount, parseVolume, shmMount } from './mount-options.js';
 import { isVfsRoot, rootfsFor, withFuseFallback, type LayerStack, type StorageDriverConfig } from './storage-driver.js';
 import { parseUlimit } from './ulimits.js';
 import { hostNamespacesOf } from './namespace-options.js';
@@ -72,6 +72,8 @@ export interface RunOptions {
   addHosts?: string[];
   /** `--http-proxy`: the command also gets trowel's proxy variables (the image's ENV and `env` win). */
   httpProxy?: boolean;
+  /** `--shm-size` in bytes (`parseShmSize`): the size of the private /dev/shm (default 64 MiB). */
+  shmSize?: number;
   /** `--dns`, `--dns-search`, `--dns-option` (see `parseDnsSettings`). */
   dns?: DnsSettings;
   /** `--contextdir`: relative `--mount` bind sources are taken from here. */
@@ -224,6 +226,8 @@ export async function buildRunSpec(target: RunTarget, opts: RunOptions, ctx: Run
     ...volumes,
     ...(opts.mounts ?? []).map((m) => parseMount(m, { cacheDir: ctx.cacheDir, ...(opts.contextDir ? { contextDir: opts.contextDir } : {}) })),
     ...(opts.devices ?? []).map((d) => parseDevice(d)),
+    // With the host's IPC namespace /dev/shm is the host's, whatever its size.
+    ...(opts.shmSize !== undefined && !hostNamespaces.includes('ipc') ? [shmMount(opts.shmSize)] : []),
   ];
   const rlimits = (opts.ulimits ?? []).map(parseUlimit);
   const caps = capabilityNumbers(effectiveCapabilities(opts.capAdd, opts.capDrop));

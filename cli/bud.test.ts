@@ -335,6 +335,20 @@ test('--shm-size sizes /dev/shm for RUN steps, and for runs of a `from --shm-siz
   assert.is(bad.stderr, 'Error: parse --shm-size "lots": want a size such as 64m or 1g\n');
 });
 
+test('a Containerfile named *.in goes through cpp: #include from the context, --cpp-flag defines', () => {
+  const dir = context('cpp', {
+    'Containerfile.in': 'FROM scratch\n#include "labels.inc"\n#ifdef FLAVOR\nLABEL flavor=FLAVOR\n#endif\n',
+    'labels.inc': 'LABEL included=yes\n',
+  });
+  const r = t.run(['bud', '-q', '-t', 'cpp', '-f', join(dir, 'Containerfile.in'), '--cpp-flag', '-DFLAVOR=mint', dir]);
+  assert.is(r.code, 0, r.stderr);
+  assert.match(t.ok(['inspect', '--type', 'image', '--format', '{{.OCIv1.Config.Labels}}', 'cpp']), /^map\[flavor:mint included:yes\]$/);
+  const bad = t.run(['bud', '-f', join(dir, 'Containerfile.in'), '--cpp-flag', '-include', '--cpp-flag', 'missing.h', dir]);
+  assert.is(bad.code, 125);
+  assert.match(bad.stderr, /^Error: build image: preprocess .*Containerfile\.in: .*missing\.h/);
+  assert.is(bad.stderr.split('\n').length, 2, bad.stderr);
+});
+
 test('context from stdin: a tar, or just a Containerfile', () => {
   const dir = context('stdin', { 'in.txt': 'from the tar\n', Containerfile: 'FROM busybox\nCOPY in.txt /in.txt\n' });
   const tarBytes = spawnSync('tar', ['-C', dir, '-cf', '-', '.'], { maxBuffer: 1 << 24 }).stdout;

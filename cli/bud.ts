@@ -33,7 +33,7 @@ interface Args extends GlobalArgs {
   'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string; retry?: number; 'retry-delay'?: string;
   'cache-from': string[]; 'cache-to': string[]; 'cache-ttl'?: string;
   from?: string; 'no-hosts'?: boolean; 'security-opt': string[]; 'http-proxy'?: boolean; 'os-version'?: string; 'os-feature': string[];
-  stdin?: boolean; 'shm-size'?: string; 'build-context': string[]; device: string[]; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
+  stdin?: boolean; 'shm-size'?: string; 'cpp-flag': string[]; 'build-context': string[]; device: string[]; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
   userns?: string; pid?: string; ipc?: string; uts?: string; platform?: string[]; 'add-host': string[]; output?: string; ssh: string[];
   'userns-uid-map': string[]; 'userns-gid-map': string[]; 'userns-uid-map-user'?: string; 'userns-gid-map-group'?: string;
   arch?: string; os?: string; variant?: string; 'all-platforms'?: boolean; manifest?: string;
@@ -45,7 +45,7 @@ const list = { type: 'string', array: true, default: [] as string[] } as const;
 /** buildah bud flags trowel knows but does not do yet: accepted by name, refused when used. */
 const NOT_YET = [
   'cgroup-parent',
-  'cgroupns', 'cpp-flag', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
+  'cgroupns', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
   'decryption-key', 'hooks-dir',
   'logsplit', 'memory', 'memory-swap', 'sign-by',
 ] as const;
@@ -228,6 +228,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('disable-compression', { type: 'boolean', alias: 'D', describe: 'keep local layers uncompressed (default true)' })
       .option('from', { type: 'string', describe: 'image name used instead of the first FROM\'s' })
       .option('build-context', { ...list, describe: 'NAME=DIR, NAME=URL (a tarball) or NAME=container-image://REF: a context FROM, COPY --from and RUN --mount from= may name' })
+      .option('cpp-flag', { ...list, describe: 'flag for cpp, which preprocesses Containerfiles named *.in' })
       .option('shm-size', { type: 'string', describe: 'size of /dev/shm for RUN steps (default 64m)' })
       .option('stdin', { type: 'boolean', describe: 'RUN steps read this standard input' })
       .option('no-hosts', { type: 'boolean', describe: 'do not create /etc/hosts for RUN steps' })
@@ -344,6 +345,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       addHosts: args['add-host'],
       noHosts: args['no-hosts'] ?? false,
       runStdin: !!args.stdin,
+      cppFlags: args['cpp-flag'],
       ...(args['shm-size'] !== undefined ? { shmSize: parseShmSize(args['shm-size']) } : {}),
       ...dnsOption(args),
       ...securityOpts(args['security-opt']),

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 packages=(
   # runtime: overlay mount program, rootless id maps, private networking, compressors,
-  # ssh-agent for `bud --ssh ID=KEYFILE`, git for build contexts from git repositories
-  fuse-overlayfs uidmap slirp4netns zstd xz-utils busybox-static openssh-client git
+  # ssh-agent for `bud --ssh ID=KEYFILE`, git for build contexts from git repositories, cpp
+  # for Containerfiles named *.in
+  fuse-overlayfs uidmap slirp4netns zstd xz-utils busybox-static openssh-client git cpp
   # tests: a real registry, htpasswd and TLS tooling, and independent clients as oracles
   docker-registry apache2-utils openssl skopeo umoci buildah
   # native build (libc6-dev also gives libc.a for the static agent client of the bud --ssh tests)

@@ -2,11 +2,13 @@
  * The inputs of a build on disk: the context directory, the Containerfile text (several `-f`
  * files are joined, as buildah does), and the ignore file that filters COPY/ADD sources.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadIgnoreFile } from '../ignore-file.js';
 import { parseContainerfile, type IgnoreMatcher } from '../../parser/index.js';
 import { BuildInputError } from './errors.js';
+import { shellWords } from '../config-edit.js';
 import type { ContainerfileInput } from './options.js';
 
 /** The context and Containerfile of one build. */
@@ -34,7 +36,7 @@ function isDirectory(path: string): boolean {
  * from the context, as buildah does.
  * @throws BuildInputError naming the missing context or file.
  */
-export async function loadBuildInputs(opts: { contextDir: string; containerfiles: ContainerfileInput[]; ignoreFile?: string }): Promise<BuildInputs> {
+export async function loadBuildInputs(opts: { contextDir: string; containerfiles: ContainerfileInput[]; ignoreFile?: string; cppFlags?: string[]; warn?: (m: string) => void }): Promise<BuildInputs> {
   const contextDir = resolve(opts.contextDir);
   if (!isDirectory(contextDir)) {
     throw new BuildInputError(`build image: context directory ${opts.contextDir}: no such directory`);
@@ -70,7 +72,8 @@ export async function loadBuildInputs(opts: { contextDir: string; containerfiles
     });
     if (!path) throw new BuildInputError(`build image: read Containerfile ${input.path}: no such file`);
     firstPath ??= path;
-    texts.push(readFileSync(path, 'utf8'));
+    const text = readFileSync(path, 'utf8');
+    texts.push(path.endsWith('.in') ? preprocess(input.path, text, contextDir, opts.cppFlags ?? [], opts.warn) : text);
   }
   const first = inputs[0]!;
   const filename = shownName ?? ('text' in first ? first.name : first.path);
@@ -94,4 +97,23 @@ export function parseBuildContainerfile(inputs: BuildInputs, from?: string): Ret
     first.original = `FROM ${first.platform !== undefined ? `--platform=${first.platform} ` : ''}${from}${first.stageName !== undefined ? ` AS ${first.stageName}` : ''}`;
   }
   return parsed;
+}
+
+/**
+ * A `.in` Containerfile through cpp(1), as buildah does: `cpp -E -iquote CONTEXT -traditional
+ * -undef`, then `BUILDAH_CPPFLAGS` and `--cpp-flag` values. cpp's complaints are the error
+ * when it fails (buildah goes on with whatever it printed, line markers only after a fatal
+ * error), else a warning.
+ */
+function preprocess(name: string, text: string, contextDir: string, cppFlags: string[], warn?: (m: string) => void): string {
+  const envFlags = process.env.BUILDAH_CPPFLAGS !== undefined ? shellWords(process.env.BUILDAH_CPPFLAGS) : [];
+  const r = spawnSync('cpp', ['-E', '-iquote', contextDir, '-traditional', '-undef', ...envFlags, ...cppFlags, '-'], { input: text, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) {
+    const why = (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the cpp program is not installed (.in files need it)' : r.error.message;
+    throw new BuildInputError(`build image: preprocess ${name}: ${why}`);
+  }
+  const complaint = r.stderr.trim().split('\n').filter(Boolean).join('; ');
+  if (r.status !== 0) throw new BuildInputError(`build image: preprocess ${name}: ${complaint || `cpp exited ${r.status}`}`);
+  if (complaint) warn?.(`Ignoring ${complaint}`);
+  return r.stdout;
 }

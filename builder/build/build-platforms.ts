@@ -65,7 +65,7 @@ function refuseImageName(store: Store, name: string): void {
 /** The platforms every base image offers (`--all-platforms`), reading the Containerfile once more. */
 async function allBasePlatforms(store: Store, input: PlatformsBuildOptions): Promise<Platform[]> {
   const o = resolveBuildOptions(input);
-  const inputs = await loadBuildInputs({ contextDir: o.contextDir, containerfiles: o.containerfiles, ...(o.ignoreFile !== undefined ? { ignoreFile: o.ignoreFile } : {}) });
+  const inputs = await loadBuildInputs({ contextDir: o.contextDir, containerfiles: o.containerfiles, cppFlags: o.cppFlags, ...(o.ignoreFile !== undefined ? { ignoreFile: o.ignoreFile } : {}) });
   const parsed = parseBuildContainerfile(inputs, o.from);
   const graph = buildStageGraph(parsed, {
     ...(o.target !== undefined ? { target: o.target } : {}), buildArgs: o.buildArgs, platforms: { build: hostPlatform() }, namedContexts: new Set(Object.keys(o.namedContexts)),

@@ -43,7 +43,7 @@ export interface BuildResult {
 export async function build(store: Store, input: BuildOptions): Promise<BuildResult> {
   const o = resolveBuildOptions(input);
   o.tags = o.tags.map((t) => normalizeImageName(t));
-  const inputs = await loadBuildInputs({ contextDir: o.contextDir, containerfiles: o.containerfiles, ...(o.ignoreFile !== undefined ? { ignoreFile: o.ignoreFile } : {}) });
+  const inputs = await loadBuildInputs({ contextDir: o.contextDir, containerfiles: o.containerfiles, cppFlags: o.cppFlags, warn: o.warn, ...(o.ignoreFile !== undefined ? { ignoreFile: o.ignoreFile } : {}) });
   const parsed = parseBuildContainerfile(inputs, o.from);
   const graph = buildStageGraph(parsed, {
     ...(o.target !== undefined ? { target: o.target } : {}),

@@ -75,6 +75,8 @@ export interface BuildOptions {
   ulimits?: string[];
   /** `--add-host name:ip` for RUN steps. */
   addHosts?: string[];
+  /** `--cpp-flag`: more flags for cpp, which preprocesses `.in` Containerfiles. */
+  cppFlags?: string[];
   /** `--shm-size` for RUN steps, in bytes. */
   shmSize?: number;
   /** `--device` for RUN steps. */
@@ -173,6 +175,7 @@ export function resolveBuildOptions(o: BuildOptions): ResolvedBuildOptions {
     ulimits: o.ulimits ?? [],
     addHosts: o.addHosts ?? [],
     noHosts: o.noHosts ?? false,
+    cppFlags: o.cppFlags ?? [],
     ...(o.shmSize !== undefined ? { shmSize: o.shmSize } : {}),
     namedContexts: o.namedContexts ?? {},
     ...(o.dns ? { dns: o.dns } : {}),

@@ -52,4 +52,18 @@ test('rootless maps nest in the user\'s namespace; files come out as container i
   assert.is(own.stderr.trim().split('\n').length, 1, own.stderr);
 });
 
+test('from --userns-uid-map as a non-root user: the container\'s runs nest in the user\'s namespace', () => {
+  const from = trowelSync(root, ['from', '--userns=container', '--userns-uid-map', '0:1:1000', 'localhost/busybox']);
+  assert.is(from.status, 0, from.stderr);
+  const c = from.stdout.trim();
+  const r = trowelSync(root, ['run', c, '--', 'sh', '-c', 'head -n1 /proc/self/uid_map; touch /made-here']);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^\s*0\s+1\s+1000$/m);
+  assert.is(trowelSync(root, ['commit', '-q', c, 'localhost/from-nested']).status, 0);
+  assert.ok(lastLayerOwners('localhost/from-nested').includes('0:0 made-here'));
+  const bad = trowelSync(root, ['from', '--userns-uid-map', '0:0:10', 'scratch']);
+  assert.is(bad.status, 125);
+  assert.match(bad.stderr, /id 0 of the rootless namespace \(your own id\) cannot be mapped again/);
+});
+
 test.run();

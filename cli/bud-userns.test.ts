@@ -127,6 +127,25 @@ test('with --layers the id maps are part of a RUN\'s cache key', () => {
   assert.match(build(MAP), /Using cache/);
 });
 
+test('from --userns-uid-map: the container\'s runs are in that namespace; its files stay container ids', () => {
+  const c = t.ok(['from', ...MAP, 'busybox']);
+  try {
+    const out = t.ok(['run', c, '--', 'sh', '-c', 'head -n1 /proc/self/uid_map; id -u; mkdir /d && chown 7:7 /d']);
+    assert.match(out, /^\s*0\s+100000\s+65536\n0$/);
+    t.ok(['commit', '-q', c, 'localhost/from-mapped']);
+    const owners = lastLayerOwners('localhost/from-mapped');
+    assert.ok(owners.includes('7:7 d/'), owners.join('\n'));
+    const again = t.ok(['run', c, '--', 'stat', '-c', '%u:%g', '/d']);
+    assert.is(again, '7:7', 'a second run sees the ids the first one set');
+  } finally {
+    t.ok(['rm', c]);
+  }
+  const bad = t.run(['from', '--userns-uid-map', '1:100000:10', 'busybox']);
+  assert.is(bad.code, 125);
+  assert.match(bad.stderr, /^Error: parse --userns-uid-map: container id 0 \(root\) must be mapped/);
+  assert.equal(t.ok(['containers', '-q']).split('\n').filter(Boolean), [], 'a refused from makes no container');
+});
+
 test('userns values and maps trowel cannot use are refused in one line', () => {
   const dir = context('refused', { Containerfile: 'FROM busybox\nRUN true\n' });
   const cases: [string[], RegExp][] = [

@@ -9,20 +9,38 @@ import { InvalidArgumentError, NotImplementedError } from '../oci/error.js';
 import { checkRunSettings, runDefaultsOf, runSettingFlags, type RunSettingArgs } from './run-settings.js';
 import { parseDnsSettings } from '../builder/run/etc-files.js';
 import { parseShmSize } from '../builder/run/mount-options.js';
+import { resolveUsernsFlags } from './userns-options.js';
+import type { RunDefaults } from '../storage/records.js';
 import { manifestFormat } from './manifest-format.js';
 import { platformFromFlags, registryAccessFromFlags, registryFlags, type RegistryFlagArgs } from './registry-flags.js';
 
 interface Args extends GlobalArgs, RegistryFlagArgs, RunSettingArgs {
   image?: string; name?: string; cidfile?: string; quiet?: boolean; pull?: string;
   'pull-always'?: boolean; 'pull-never'?: boolean; platform?: string; arch?: string; os?: string; variant?: string;
-  format?: string; 'http-proxy'?: boolean; 'shm-size'?: string; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
+  format?: string; 'http-proxy'?: boolean; 'shm-size'?: string;
+  userns?: string; 'userns-uid-map': string[]; 'userns-gid-map': string[]; 'userns-uid-map-user'?: string; 'userns-gid-map-group'?: string; dns: string[]; 'dns-search': string[]; 'dns-option': string[];
 }
 
 /** buildah `from` flags for run resources trowel does not limit: refused by name, never ignored. */
 const NOT_YET = [
-  'cgroup-parent', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems', 'decryption-key', 'memory', 'memory-swap', 'userns', 'userns-gid-map', 'userns-gid-map-group',
-  'userns-uid-map', 'userns-uid-map-user',
+  'cgroup-parent', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems', 'decryption-key', 'memory', 'memory-swap',
 ] as const;
+
+/**
+ * `--userns=container` and its maps, kept for the container's runs (see
+ * builder/run/mapped-stack.ts), checked as bud checks them (rootless, they name ids of the
+ * user's namespace, which `from` and `run` both run in).
+ */
+function fromUserns(args: Args): RunDefaults['userns'] {
+  const flags = {
+    ...(args.userns !== undefined ? { userns: args.userns } : {}),
+    uidMaps: args['userns-uid-map'],
+    gidMaps: args['userns-gid-map'],
+    ...(args['userns-uid-map-user'] !== undefined ? { uidMapUser: args['userns-uid-map-user'] } : {}),
+    ...(args['userns-gid-map-group'] !== undefined ? { gidMapGroup: args['userns-gid-map-group'] } : {}),
+  };
+  return resolveUsernsFlags(flags, { command: 'from' });
+}
 
 const cmd: CommandModule<GlobalArgs, Args> = {
   command: 'from [image]',
@@ -41,6 +59,11 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('os', { type: 'string', describe: 'OS of the image to pull' })
       .option('variant', { type: 'string', describe: 'architecture variant of the image to pull' })
       .option('format', { alias: 'f', type: 'string', describe: 'manifest format the container is meant for: oci or docker' })
+      .option('userns', { type: 'string', describe: 'user namespace for later runs: host (default) or container' })
+      .option('userns-uid-map', { type: 'string', array: true, default: [], describe: 'containerUID:hostUID:length for later runs' })
+      .option('userns-gid-map', { type: 'string', array: true, default: [], describe: 'containerGID:hostGID:length for later runs' })
+      .option('userns-uid-map-user', { type: 'string', describe: 'take the uid map from this name\'s /etc/subuid ranges' })
+      .option('userns-gid-map-group', { type: 'string', describe: 'take the gid map from this name\'s /etc/subgid ranges' })
       .option('shm-size', { type: 'string', describe: 'size of /dev/shm for later runs (default 64m)' })
       .option('http-proxy', { type: 'boolean', describe: 'pass the proxy variables of the environment to later runs (default true)' })
       .option('dns', { type: 'string', array: true, default: [], describe: 'name server for later runs (none: leave the image\'s resolv.conf)' })
@@ -57,6 +80,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     checkRunSettings(args);
     parseDnsSettings({ servers: args.dns, search: args['dns-search'], options: args['dns-option'] });
     if (args['shm-size'] !== undefined) parseShmSize(args['shm-size']);
+    const userns = fromUserns(args);
     const format = args.format !== undefined ? manifestFormat(args.format) : undefined;
     // buildah's --pull takes its value only as --pull=VALUE: in `from --pull IMAGE` the image is
     // the positional and the policy is `newer`; yargs gives the image to --pull instead.
@@ -86,6 +110,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
         ...runDefaultsOf(args),
         ...(args['http-proxy'] === false ? { httpProxy: false } : {}),
         ...(args['shm-size'] !== undefined ? { shmSize: args['shm-size'] } : {}),
+        ...(userns ? { userns } : {}),
         ...(args.dns.length ? { dns: args.dns } : {}),
         ...(args['dns-search'].length ? { dnsSearch: args['dns-search'] } : {}),
         ...(args['dns-option'].length ? { dnsOptions: args['dns-option'] } : {}),

@@ -72,37 +72,49 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     // Only a container a killed commit left half-done needs the commit code (kept off start-up).
     if (c.pendingLayer) c = await (await import('../builder/commit.js')).finishPendingCommit(store, c);
     const driver = resolveStorageDriver({ storageDriver: args['storage-driver'], storageOpts: args['storage-opt'] ?? [] });
-    const outcome = await runInWorkingContainer(
-      storeRunTarget(store, c),
-      {
-        argv,
-        user: args.user,
-        workingDir: args.workingdir,
-        env: args.env,
-        hostname: args.hostname,
-        pid: args.pid,
-        ipc: args.ipc,
-        uts: args.uts,
-        network: args.network,
-        volumes: args.volume,
-        mounts: args.mount,
-        capAdd: args['cap-add'],
-        capDrop: args['cap-drop'],
-        ulimits: args.ulimit,
-        tty: args.terminal ?? false,
-        isolation: args.isolation,
-        addHosts: args['add-host'],
-        devices: args.device,
-        ...(args.contextdir ? { contextDir: args.contextdir } : {}),
-        noHosts: args['no-hosts'] ?? false,
-        ...dnsDefaults(c.runDefaults),
-        httpProxy: c.runDefaults?.httpProxy ?? true,
-        ...(c.runDefaults?.shmSize !== undefined ? { shmSize: parseShmSize(c.runDefaults.shmSize) } : {}),
-        noHostname: args['no-hostname'] ?? false,
-        ...securityOpts(args['security-opt']),
-      },
-      storeRunContext(store, driver),
-    );
+    let target = storeRunTarget(store, c);
+    let ctx = storeRunContext(store, driver);
+    // from --userns-uid-map: the run's root is an unprivileged host id (builder/run/mapped-stack.ts).
+    const mapped = c.runDefaults?.userns
+      ? await (await import('../builder/run/mapped-stack.js')).prepareMappedRun(store.root, target, ctx, c.runDefaults.userns)
+      : undefined;
+    if (mapped) ({ target, ctx } = mapped);
+    let outcome;
+    try {
+      outcome = await runInWorkingContainer(
+        target,
+        {
+          argv,
+          user: args.user,
+          workingDir: args.workingdir,
+          env: args.env,
+          hostname: args.hostname,
+          pid: args.pid,
+          ipc: args.ipc,
+          uts: args.uts,
+          network: args.network,
+          volumes: args.volume,
+          mounts: args.mount,
+          capAdd: args['cap-add'],
+          capDrop: args['cap-drop'],
+          ulimits: args.ulimit,
+          tty: args.terminal ?? false,
+          isolation: args.isolation,
+          addHosts: args['add-host'],
+          devices: args.device,
+          ...(args.contextdir ? { contextDir: args.contextdir } : {}),
+          noHosts: args['no-hosts'] ?? false,
+          ...dnsDefaults(c.runDefaults),
+          httpProxy: c.runDefaults?.httpProxy ?? true,
+          ...(c.runDefaults?.shmSize !== undefined ? { shmSize: parseShmSize(c.runDefaults.shmSize) } : {}),
+          noHostname: args['no-hostname'] ?? false,
+          ...securityOpts(args['security-opt']),
+        },
+        ctx,
+      );
+    } finally {
+      await mapped?.release();
+    }
     if (outcome.exitCode !== 0) {
       // buildah reports a failed command like this and exits with its status.
       process.stderr.write(`Error: exit status ${outcome.exitCode}\n`);

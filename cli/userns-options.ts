@@ -27,6 +27,8 @@ export interface UsernsSetup {
   ownGidMap?: string;
   /** Whether trowel runs rootless (default: it re-entered its user namespace). */
   rootless?: boolean;
+  /** The command messages name (default `bud`). */
+  command?: string;
 }
 
 /**
@@ -128,11 +130,11 @@ export function resolveUsernsFlags(f: UsernsFlags, setup: UsernsSetup = {}): IdM
     if (anyMap) throw new InvalidArgumentError('parse --userns host: id maps (--userns-uid-map, …) need --userns=container');
     return undefined;
   }
-  if (mode !== 'container' && mode !== '') throw new NotImplementedError(`trowel bud --userns=${mode} (only host and container are supported)`);
+  if (mode !== 'container' && mode !== '') throw new NotImplementedError(`trowel ${setup.command ?? 'bud'} --userns=${mode} (only host and container are supported)`);
   // /etc/subuid names host ids; a rootless trowel's namespace numbers ids its own way.
   const rootless = setup.rootless ?? process.env[ROOTLESS_UID_ENV] !== undefined;
   if ((f.uidMapUser !== undefined || f.gidMapGroup !== undefined) && rootless) {
-    throw new NotImplementedError('trowel bud --userns-uid-map-user/--userns-gid-map-group as a non-root user (give --userns-uid-map in the rootless namespace\'s ids)');
+    throw new NotImplementedError(`trowel ${setup.command ?? 'bud'} --userns-uid-map-user/--userns-gid-map-group as a non-root user (give --userns-uid-map in the rootless namespace's ids)`);
   }
   const subuid = setup.subuidFile ?? '/etc/subuid';
   const subgid = setup.subgidFile ?? '/etc/subgid';
@@ -144,7 +146,7 @@ export function resolveUsernsFlags(f: UsernsFlags, setup: UsernsSetup = {}): IdM
   gids ??= uids;
   if (rootless) {
     // The kernel refuses to map a rootless namespace's id 0 (the user) into a nested one.
-    if (!uids) throw new NotImplementedError('trowel bud --userns=container without id maps as a non-root user (give --userns-uid-map/--userns-gid-map within the rootless namespace\'s ids 1…N)');
+    if (!uids) throw new NotImplementedError(`trowel ${setup.command ?? 'bud'} --userns=container without id maps as a non-root user (give --userns-uid-map/--userns-gid-map within the rootless namespace's ids 1…N)`);
     if ([...uids, ...gids!].some((m) => m.hostId === 0)) throw new InvalidArgumentError('parse --userns-uid-map/--userns-gid-map: as a non-root user, id 0 of the rootless namespace (your own id) cannot be mapped again; use ids from 1');
     const inside = (maps: IdMapping[], own: IdMapping[]) => maps.every((m) => own.some((o) => m.hostId >= o.hostId && m.hostId + m.size <= o.hostId + o.size));
     if (!inside(uids, ownIdentity(setup.ownUidMap ?? readOwnMap('uid_map'))) || !inside(gids!, ownIdentity(setup.ownGidMap ?? readOwnMap('gid_map')))) {

@@ -65,6 +65,8 @@ export interface RunDefaults {
   uts?: string;
   isolation?: string;
   cgroupns?: string;
+  /** `from --userns-uid-map/--userns-gid-map` (and `-user`/`-group`): runs are in a user namespace with these maps. */
+  userns?: { uidMappings: ReadonlyArray<{ containerId: number; hostId: number; size: number }>; gidMappings: ReadonlyArray<{ containerId: number; hostId: number; size: number }> };
   /** `from --shm-size`, as given. */
   shmSize?: string;
   /** `from --http-proxy=false`: runs do not get trowel's proxy variables. */

@@ -43,6 +43,14 @@ test('the layer records container ids: 1000 inside is 1000 in the tar', () => {
   assert.match(listing, /-rwxr-xr-x 1000\/1000 .* app\/hello\.sh/);
 });
 
+test('unshare --mount NAME=CONTAINER: the command finds the root in $NAME, as with buildah unshare --mount', () => {
+  const c = t.ok(['from', 'localhost/rootless']);
+  const r = t.run(['unshare', '--mount', `ROOTFS=${c}`, 'sh', '-c', 'cat "$ROOTFS/app/hello.sh"']);
+  assert.is(r.code, 0, r.stderr);
+  assert.is(r.stdout, '#!/bin/sh\necho hello\n');
+  assert.is(t.ok(['unshare', 'sh', '-c', `${new URL('../../bin/trowel', import.meta.url).pathname} mount`]), '', 'nothing is left mounted');
+});
+
 test('mount needs the user namespace, as buildah unshare; inside it the root is readable', () => {
   const c = t.ok(['from', 'localhost/rootless']);
   const r = t.run(['unshare', 'sh', '-c', `m=$(${new URL('../../bin/trowel', import.meta.url).pathname} mount ${c}) && cat "$m/app/hello.sh"`]);

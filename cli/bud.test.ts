@@ -349,6 +349,21 @@ test('a Containerfile named *.in goes through cpp: #include from the context, --
   assert.is(bad.stderr.split('\n').length, 2, bad.stderr);
 });
 
+test('--logsplit: with --logfile, each platform\'s output goes to LOGFILE_OS_ARCH', () => {
+  const dir = context('logsplit', { Containerfile: 'FROM scratch\nCOPY f /f\n', f: 'x' });
+  const logfile = join(work, 'split.log');
+  const r = t.run(['bud', '--platform', 'linux/amd64,linux/arm64', '--logfile', logfile, '--logsplit', dir]);
+  assert.is(r.code, 0, r.stderr);
+  for (const arch of ['amd64', 'arm64']) {
+    const text = readFileSync(`${logfile}_linux_${arch}`, 'utf8');
+    assert.match(text, /^STEP 1\/2: FROM scratch\nSTEP 2\/2: COPY f \/f\nCOMMIT\n/m, arch);
+    assert.not.match(text, /\[linux\//, 'no platform prefix in a platform\'s own file');
+  }
+  const bad = t.run(['bud', '--logsplit', dir]);
+  assert.is(bad.code, 125);
+  assert.is(bad.stderr, 'Error: build image: --logsplit needs --logfile\n');
+});
+
 test('context from stdin: a tar, or just a Containerfile', () => {
   const dir = context('stdin', { 'in.txt': 'from the tar\n', Containerfile: 'FROM busybox\nCOPY in.txt /in.txt\n' });
   const tarBytes = spawnSync('tar', ['-C', dir, '-cf', '-', '.'], { maxBuffer: 1 << 24 }).stdout;

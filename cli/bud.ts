@@ -11,6 +11,7 @@ import {
   BuildCancelledError, buildPlatforms, contextFromStdin, contextFromUrl, exportFilesystem, fetchContainerfile, isContextUrl, parseOutputSpec,
   parseSshSpec, targetPlatforms, type ContainerfileInput, type PlatformsBuildOptions, type PullPolicy, type TemporaryContext,
 } from '../builder/build/index.js';
+import type { Platform } from '../oci/platform.js';
 import { resolveStorageDriver } from '../builder/run/storage-driver.js';
 import { hostNamespacesOf } from '../builder/run/namespace-options.js';
 import { parseDevice, parseShmSize } from '../builder/run/mount-options.js';
@@ -29,7 +30,7 @@ interface Args extends GlobalArgs {
   timestamp?: string; 'source-date-epoch'?: string; 'omit-history'?: boolean; 'identity-label'?: boolean;
   pull?: string; isolation?: string; network?: string; volume: string[]; secret: string[]; 'cap-add': string[];
   'cap-drop': string[]; ulimit: string[]; jobs?: number; 'skip-unused-stages'?: boolean; rm?: boolean;
-  'force-rm'?: boolean; ignorefile?: string; logfile?: string; 'disable-compression'?: boolean;
+  'force-rm'?: boolean; ignorefile?: string; logfile?: string; logsplit?: boolean; 'disable-compression'?: boolean;
   'tls-verify'?: boolean; authfile?: string; creds?: string; 'cert-dir'?: string; retry?: number; 'retry-delay'?: string;
   'cache-from': string[]; 'cache-to': string[]; 'cache-ttl'?: string;
   from?: string; 'no-hosts'?: boolean; 'security-opt': string[]; 'http-proxy'?: boolean; 'os-version'?: string; 'os-feature': string[];
@@ -47,7 +48,7 @@ const NOT_YET = [
   'cgroup-parent',
   'cgroupns', 'cpu-period', 'cpu-quota', 'cpu-shares', 'cpuset-cpus', 'cpuset-mems',
   'decryption-key', 'hooks-dir',
-  'logsplit', 'memory', 'memory-swap', 'sign-by',
+  'memory', 'memory-swap', 'sign-by',
 ] as const;
 
 /** `KEY=VALUE` (or bare `KEY`, which takes the value from trowel's environment, as buildah). */
@@ -225,6 +226,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       .option('force-rm', { type: 'boolean', describe: 'remove working containers even when the build fails (default true)' })
       .option('ignorefile', { type: 'string', describe: 'the ignore file to use' })
       .option('logfile', { type: 'string', describe: 'write build output to this file' })
+      .option('logsplit', { type: 'boolean', describe: 'with --logfile: each platform\'s output to LOGFILE_OS_ARCH' })
       .option('disable-compression', { type: 'boolean', alias: 'D', describe: 'keep local layers uncompressed (default true)' })
       .option('from', { type: 'string', describe: 'image name used instead of the first FROM\'s' })
       .option('build-context', { ...list, describe: 'NAME=DIR, NAME=URL (a tarball) or NAME=container-image://REF: a context FROM, COPY --from and RUN --mount from= may name' })
@@ -295,8 +297,17 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     const secretSources = parseSecrets(args.secret);
     const store = openStore(args);
     const timestamp = parseTimestamp(args.timestamp ?? args['source-date-epoch'] ?? process.env.SOURCE_DATE_EPOCH);
+    if (args.logsplit && !args.logfile) throw new InvalidArgumentError('build image: --logsplit needs --logfile');
     let log: WriteStream | undefined;
     if (args.logfile) log = createWriteStream(args.logfile);
+    const platformLogs: WriteStream[] = [];
+    const progressFor = args.logsplit && args.logfile
+      ? (p: Platform) => {
+        const stream = createWriteStream(`${args.logfile}_${p.os}_${p.architecture}`);
+        platformLogs.push(stream);
+        return (line: string) => void stream.write(line + '\n');
+      }
+      : undefined;
     // With the tar on stdout (--output -), stdout carries nothing else: progress goes to stderr.
     const tarOnStdout = output?.dest === '-';
     const write = (line: string) => {
@@ -310,6 +321,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
     const options: PlatformsBuildOptions = {
       platforms,
       allPlatforms,
+      ...(progressFor ? { progressFor } : {}),
       ...(args.manifest !== undefined ? { manifest: args.manifest } : {}),
       ...(args.iidfile ? { singleImageFlag: `--iidfile ${args.iidfile}` } : args.output !== undefined ? { singleImageFlag: `--output ${args.output}` } : {}),
       onImage: (image) => (tarOnStdout ? process.stderr.write(image.imageId + '\n') : out(image.imageId)),
@@ -391,6 +403,7 @@ const cmd: CommandModule<GlobalArgs, Args> = {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       log?.end();
+      platformLogs.forEach((s) => s.end());
       fetched?.remove();
       named?.remove();
       secrets?.remove();

@@ -36,6 +36,8 @@ export interface PlatformsBuildOptions extends Omit<BuildOptions, 'platform'> {
   platformJobs?: number;
   /** Called with each image as its build finishes (the CLI prints its id, as buildah). */
   onImage?: (image: PlatformImage) => void;
+  /** `--logsplit`: where one platform's lines go instead of `progress` (unprefixed). */
+  progressFor?: (platform: Platform) => (line: string) => void;
 }
 
 /** One platform's image. */
@@ -82,7 +84,7 @@ async function allBasePlatforms(store: Store, input: PlatformsBuildOptions): Pro
  *   take platforms from; ManifestListError when `manifest` names an image.
  */
 export async function buildPlatforms(store: Store, input: PlatformsBuildOptions): Promise<PlatformsBuildResult> {
-  const { platforms: asked = [], allPlatforms = false, manifest, onImage, singleImageFlag, platformJobs = 1, ...common } = input;
+  const { platforms: asked = [], allPlatforms = false, manifest, onImage, singleImageFlag, platformJobs = 1, progressFor, ...common } = input;
   if (manifest !== undefined) {
     refuseImageName(store, manifest);
     // The image would take the name first, and then the list could not have it (buildah fails so, after building).
@@ -113,7 +115,7 @@ export async function buildPlatforms(store: Store, input: PlatformsBuildOptions)
           ...common,
           signal: controller.signal,
           ...(platform ? { platform } : {}),
-          ...(progress && prefix ? { progress: (line: string) => progress(prefix + line) } : {}),
+          ...(progressFor && platform ? { progress: progressFor(platform) } : progress && prefix ? { progress: (line: string) => progress(prefix + line) } : {}),
         });
         const image: PlatformImage = { ...(platform ? { platform } : {}), imageId: result.imageId, names: result.names };
         images[at] = image;

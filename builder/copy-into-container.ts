@@ -12,6 +12,7 @@ import { downloadSources, isUrlSource, type Downloads } from './build/remote-sou
 import { ContentMemo, digestSources, type SourceDigest } from './build/source-digest.js';
 import { hashParts } from './build/history.js';
 import { relative, resolve } from 'node:path';
+import type { Stats } from 'node:fs';
 
 export interface ContainerCopyOptions {
   sources: string[];
@@ -31,6 +32,8 @@ export interface ContainerCopyOptions {
   access?: DockerTransportOptions;
   /** Patterns (`.containerignore` syntax) leaving out host sources, relative to `contextDir`. */
   ignore?: IgnoreMatcher;
+  /** Whether to work out the digest of what was copied (default true; `copy -q` needs none). */
+  digest?: boolean;
 }
 
 /** Parses an octal `--chmod` value. */
@@ -52,7 +55,8 @@ export interface CopiedContent {
  * first and copied as they are (never extracted). Returns the digest of the content copied
  * (files hashed as they were copied are not read again).
  */
-export async function copyIntoContainer(store: Store, nameOrId: string, opts: ContainerCopyOptions): Promise<CopiedContent> {
+export async function copyIntoContainer(store: Store, nameOrId: string, opts: ContainerCopyOptions): Promise<CopiedContent | undefined> {
+  const wantDigest = opts.digest ?? true;
   const c = await finishPendingCommit(store, getContainer(store, nameOrId));
   const urls = opts.sources.filter(isUrlSource);
   const local = opts.sources.filter((s) => !isUrlSource(s));
@@ -69,7 +73,7 @@ export async function copyIntoContainer(store: Store, nameOrId: string, opts: Co
         dest,
         workingDir: c.config.config?.WorkingDir ?? '/',
         extractArchives: !!opts.extractArchives,
-        onFileDigest: (st, sha256) => memo.remember(st, sha256),
+        ...(wantDigest ? { onFileDigest: (st: Stats, sha256: string) => memo.remember(st, sha256) } : {}),
       };
       if (opts.chown) {
         const u = resolveUser(root, opts.chown);
@@ -79,18 +83,18 @@ export async function copyIntoContainer(store: Store, nameOrId: string, opts: Co
       if (local.length > 0) {
         if (sourceRoot !== undefined) {
           await copyIntoRoot(root, { ...base, sources: local, contextDir: sourceRoot, confineToContext: true });
-          copied = await digestSources(sourceRoot, local.map((s) => s.replace(/^\/+/, '')), memo);
+          if (wantDigest) copied = await digestSources(sourceRoot, local.map((s) => s.replace(/^\/+/, '')), memo);
         } else {
           const exclude = opts.ignore ? (rel: string) => opts.ignore!.matches(rel) : undefined;
           await copyIntoRoot(root, { ...base, sources: local, contextDir, ...(exclude ? { exclude, excludeHasExceptions: opts.ignore!.hasExceptions } : {}) });
-          copied = await digestHostSources(contextDir, local, memo, exclude);
+          if (wantDigest) copied = await digestHostSources(contextDir, local, memo, exclude);
         }
       }
       if (downloads) await copyIntoRoot(root, { ...base, extractArchives: false, sources: downloads.names, contextDir: downloads.dir });
     });
     if (opts.from !== undefined) await withSourceRoot(store, opts.from, opts.access ? { access: opts.access } : {}, copyFrom);
     else await copyFrom(undefined);
-    return combine(copied, downloads?.digests ?? []);
+    return wantDigest ? combine(copied, downloads?.digests ?? []) : undefined;
   } finally {
     downloads?.remove();
   }

@@ -7,7 +7,9 @@ import type { Store } from '../storage/store.js';
 import type { ContainerRecord } from '../storage/records.js';
 import type { HistoryEntry } from '../oci/image-config.js';
 import { InvalidArgumentError } from '../oci/error.js';
-import { updateContainer } from './working-container.js';
+// storage/lookup, not ./working-container: `run` loads this module, and the container module
+// brings the commit code and layers/ with it.
+import { findContainer } from '../storage/lookup.js';
 import type { ConfigChanges } from './config-edit.js';
 
 const TRUE = new Set(['1', 't', 'true', 'TRUE', 'True']);
@@ -36,7 +38,7 @@ export function addPendingHistory(c: ContainerRecord, createdBy: readonly string
 /** Records `createdBy` lines for the container's next commit. */
 export async function recordHistory(store: Store, containerId: string, createdBy: readonly string[]): Promise<void> {
   if (createdBy.length === 0) return;
-  await updateContainer(store, containerId, (c) => addPendingHistory(c, createdBy));
+  await store.transaction((state) => addPendingHistory(findContainer(state.containers, containerId), createdBy));
 }
 
 const nop = (text: string) => `/bin/sh -c #(nop) ${text}`;

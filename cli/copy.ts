@@ -43,6 +43,7 @@ export function copyCommand(name: 'copy' | 'add'): CommandModule<GlobalArgs, Cop
       const history = wantsHistory(args['add-history']);
       const store = openStore(args);
       const content = await copyIntoContainer(store, args.container, {
+        digest: !args.quiet || history,
         sources,
         ...(dest !== undefined ? { dest } : {}),
         ...(args.contextdir ? { contextDir: args.contextdir } : {}),
@@ -53,8 +54,8 @@ export function copyCommand(name: 'copy' | 'add'): CommandModule<GlobalArgs, Cop
         ...(access ? { access } : {}),
         ...(ignore ? { ignore } : {}),
       });
-      if (!args.quiet) out(content.digest);
-      if (history) await recordHistory(store, args.container, [copyHistory(name === 'copy' ? 'COPY' : 'ADD', content)]);
+      if (content && !args.quiet) out(content.digest);
+      if (content && history) await recordHistory(store, args.container, [copyHistory(name === 'copy' ? 'COPY' : 'ADD', content)]);
     },
   };
 }

@@ -106,6 +106,25 @@ export function getContainer(store: Store, nameOrId: string): ContainerRecord {
   return findContainer(store.containers(), nameOrId);
 }
 
+/**
+ * `trowel rename`: gives a working container another name (checked as `from --name` checks it).
+ * @throws InvalidArgumentError for a bad name or the container's own name; ConflictError when
+ *   another container has it; NotFoundError for an unknown container.
+ */
+export async function renameContainer(store: Store, nameOrId: string, newName: string): Promise<ContainerRecord> {
+  if (!NAME_RE.test(newName)) {
+    throw new InvalidArgumentError(`rename container ${nameOrId} to ${JSON.stringify(newName)}: names may contain only [a-zA-Z0-9_.-] and must start with a letter or digit`);
+  }
+  return store.transaction((state) => {
+    const c = findContainer(state.containers, nameOrId);
+    if (c.name === newName) throw new InvalidArgumentError(`rename container ${nameOrId}: ${newName} is its name already`);
+    const other = state.containers.find((x) => x.name === newName);
+    if (other) throw new ConflictError(`rename container ${nameOrId}: the name ${newName} is already in use by ${other.id.slice(0, 12)}`);
+    c.name = newName;
+    return { ...c };
+  });
+}
+
 /** Applies `fn` to a container's record under the store lock and saves it. */
 export async function updateContainer(store: Store, id: string, fn: (c: ContainerRecord) => void): Promise<ContainerRecord> {
   return store.transaction((state) => {

@@ -10,6 +10,7 @@ const COMMANDS: Record<string, { describe: string; load: () => Promise<CommandMo
   mount: { describe: "Mount a working container's root filesystem", load: async () => (await import('./mount.js')).default },
   umount: { describe: 'Unmount the root file system of working containers', load: async () => (await import('./umount.js')).default, aliases: ['unmount'] },
   rm: { describe: 'Remove one or more working containers', load: async () => (await import('./rm.js')).default, aliases: ['delete'] },
+  rename: { describe: 'Rename a working container', load: async () => (await import('./rename.js')).default },
   config: { describe: 'Update image configuration settings', load: async () => (await import('./config.js')).default },
   commit: { describe: 'Create an image from a working container', load: async () => (await import('./commit.js')).default },
   images: { describe: 'List images in local storage', load: async () => (await import('./images.js')).default, aliases: ['list-images'] },

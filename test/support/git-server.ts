@@ -69,9 +69,14 @@ async function listening(port: number, child: ChildProcess): Promise<void> {
 /** Starts `git daemon` exporting every repository under `dir` (as `git://…/NAME.git`). */
 export async function startGitServer(dir: string): Promise<GitServer> {
   const port = await freePort();
-  const child = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${dir}`, '--listen=127.0.0.1', `--port=${port}`, dir], { stdio: 'ignore' });
+  // `git daemon` runs git-daemon as a child of its own: the whole process group is stopped.
+  const child = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${dir}`, '--listen=127.0.0.1', `--port=${port}`, dir], { stdio: 'ignore', detached: true });
   const stop = () => {
-    child.kill('SIGKILL');
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   };
   process.on('exit', stop);
   await listening(port, child);

@@ -6,8 +6,8 @@
  */
 import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { tempName } from '../../storage/atomic.js';
 import { cloneGitContext, isGitContextUrl } from './git-context.js';
+import { makeTemporaryDir } from './temporary-context.js';
 
 /** Whether an ADD source is a git repository (git://…, or an http(s) URL ending in `.git`). */
 export function isGitSource(source: string): boolean {
@@ -26,10 +26,8 @@ export interface GitCheckouts {
  * @throws GitContextError (`add URL: …`) when git fails or a SUBDIR is unusable.
  */
 export async function checkOutGitSources(urls: readonly string[], tmpDir: string, opts: { keepGitDir: boolean; signal?: AbortSignal | undefined }): Promise<GitCheckouts> {
-  mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
-  const dir = join(tmpDir, tempName('gitsrc'));
-  mkdirSync(dir, { mode: 0o700 });
-  const out: GitCheckouts = { dir, sources: [], remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const { dir, remove } = makeTemporaryDir(tmpDir, 'gitsrc');
+  const out: GitCheckouts = { dir, sources: [], remove };
   try {
     for (const [i, url] of urls.entries()) {
       const top = join(dir, String(i));

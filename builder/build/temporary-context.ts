@@ -16,10 +16,10 @@ export interface TemporaryContext {
   remove(): void;
 }
 
-/** A new, empty temporary directory under `tmpDir` and the function that deletes it. */
-export function makeTemporaryDir(tmpDir: string): { dir: string; remove(): void } {
+/** A new, empty temporary directory under `tmpDir` (`PREFIX-<pid>-<rand>`) and the function that deletes it. */
+export function makeTemporaryDir(tmpDir: string, prefix = 'context'): { dir: string; remove(): void } {
   mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
-  const dir = join(tmpDir, tempName('context'));
+  const dir = join(tmpDir, tempName(prefix));
   mkdirSync(dir, { mode: 0o700 });
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
